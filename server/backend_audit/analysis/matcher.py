@@ -1,0 +1,367 @@
+"""Per-file analysis: `(document, compiled pack, context) -> findings and evidence`.
+
+This is pure: nothing here reads other files or keeps state between calls, which is what lets
+the server re-analyse one file per keystroke and the engine cache results per content hash.
+Query rules of the file's language run as one batched tree-sitter query; each match is then
+checked against its rule's relational constraints.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable
+
+import attrs
+import tree_sitter as ts
+
+from ..rules.compiler import (
+    MATCH_PREDICATE,
+    NOT_MATCH_PREDICATE,
+    CompiledNodeSpec,
+    CompiledPack,
+    CompiledRule,
+)
+from ..rules.model import Relevance
+from ..rules.regex import RegexError, compile_regex
+from .document import Document
+from .finding import Evidence, Finding, Fix, TextEdit, fingerprint, mask_secret
+from .suppress import Suppression, parse_suppressions
+
+RuleFilter = Callable[[CompiledRule], bool]
+
+
+@attrs.define
+class FileAnalysis:
+    """What one file contributes: its findings (before suppressions), evidence and metrics."""
+
+    path: str
+    language: str | None
+    findings: list[Finding] = attrs.field(factory=list)
+    evidence: list[Evidence] = attrs.field(factory=list)
+    suppressions: list[Suppression] = attrs.field(factory=list)
+    loc: int = 0
+    has_syntax_errors: bool = False
+    is_backend: bool = True
+    errors: list[str] = attrs.field(factory=list)
+    """Rules that raised while running on this file (contained, logged by the caller)."""
+
+
+def node_text(source: bytes, node: ts.Node) -> str:
+    return source[node.start_byte : node.end_byte].decode("utf-8", "replace")
+
+
+def count_loc(source: bytes) -> int:
+    """Non-blank lines."""
+    return sum(1 for line in source.splitlines() if line.strip())
+
+
+def is_backend_file(path: str, text: str, relevance: Relevance, _cache: dict = {}) -> bool:  # noqa: B006
+    """Does the pack's relevance mark this file as backend code?
+
+    A file is backend code unless it matches ``not-backend`` (frontend bundles, scripts,
+    tooling), when its path matches a file pattern or names a keyword, or when it imports one of
+    the frameworks named by ``config-keys``.
+    """
+    key = id(relevance)
+    specs = _cache.get(key)
+    if specs is None:
+        import pathspec
+
+        specs = _cache[key] = (
+            pathspec.GitIgnoreSpec.from_lines(relevance.not_backend),
+            pathspec.GitIgnoreSpec.from_lines(relevance.file_patterns),
+        )
+    not_backend, backend = specs
+    if not_backend.match_file(path):
+        return False
+    if backend.match_file(path):
+        return True
+    lowered = path.lower()
+    if any(k in lowered for k in relevance.keywords):
+        return True
+    head = text[:4000]
+    return any(k in head for k in relevance.config_keys) or relevance.always_include
+
+
+def _predicate(source: bytes) -> Callable:
+    def predicate(name: str, args: list, pattern_index: int, captures: dict) -> bool:
+        if name not in (MATCH_PREDICATE, NOT_MATCH_PREDICATE):
+            return True
+        capture, pattern = args[0][0], args[1][0]
+        try:
+            regex = compile_regex(pattern)
+        except RegexError:
+            return False
+        nodes = captures.get(capture, [])
+        matched = all(regex.search(node_text(source, n)) for n in nodes) if nodes else False
+        return matched if name == MATCH_PREDICATE else not matched
+
+    return predicate
+
+
+def _spec_matches(spec: CompiledNodeSpec, node: ts.Node, source: bytes) -> bool:
+    if spec.kinds and node.type not in spec.kinds:
+        return False
+    if spec.regex is not None or spec.not_regex is not None:
+        text = node_text(source, node)
+        if spec.regex is not None and not spec.regex.search(text):
+            return False
+        if spec.not_regex is not None and spec.not_regex.search(text):
+            return False
+    return True
+
+
+def _inside(spec: CompiledNodeSpec, node: ts.Node, source: bytes) -> bool:
+    depth = 0
+    parent = node.parent
+    while parent is not None:
+        depth += 1
+        if spec.max_depth is not None and depth > spec.max_depth:
+            return False
+        if _spec_matches(spec, parent, source):
+            return True
+        if parent.type in spec.stop_at:
+            return False
+        parent = parent.parent
+    return False
+
+
+def _has(spec: CompiledNodeSpec, node: ts.Node, source: bytes, language: str) -> bool:
+    query = spec.queries.get(language)
+    if query is not None:
+        cursor = ts.QueryCursor(query)
+        for _, captures in cursor.matches(node, predicate=_predicate(source)):
+            if all(
+                node.start_byte <= n.start_byte and n.end_byte <= node.end_byte
+                for ns in captures.values()
+                for n in ns
+            ):
+                if not (spec.kinds or spec.regex or spec.not_regex):
+                    return True
+                if any(_spec_matches(spec, n, source) for ns in captures.values() for n in ns):
+                    return True
+        return False
+    cursor = node.walk()
+    # Pre-order walk over descendants (the node itself excluded).
+    if not cursor.goto_first_child():
+        return False
+    while True:
+        current = cursor.node
+        if current is not None and _spec_matches(spec, current, source):
+            return True
+        if cursor.goto_first_child():
+            continue
+        while not cursor.goto_next_sibling():
+            if not cursor.goto_parent() or cursor.node == node:
+                return False
+
+
+def _check_constraints(rule: CompiledRule, captures: dict[str, list[ts.Node]], doc: Document, language: str) -> bool:
+    source = doc.source
+    for c in rule.constraints:
+        nodes = captures.get(c.capture)
+        node = nodes[0] if nodes else None
+        if c.file_regex is not None and not c.file_regex.search(doc.text):
+            return False
+        if c.not_file_regex is not None and c.not_file_regex.search(doc.text):
+            return False
+        if node is None:
+            if c.regex is not None or c.inside is not None or c.has is not None:
+                return False
+            continue
+        if c.regex is not None or c.not_regex is not None:
+            text = node_text(source, node)
+            if c.regex is not None and not c.regex.search(text):
+                return False
+            if c.not_regex is not None and c.not_regex.search(text):
+                return False
+        if c.inside is not None and not _inside(c.inside, node, source):
+            return False
+        if c.not_inside is not None and _inside(c.not_inside, node, source):
+            return False
+        if c.has is not None and not _has(c.has, node, source, language):
+            return False
+        if c.not_has is not None and _has(c.not_has, node, source, language):
+            return False
+    return True
+
+
+def _expand(template: str, values: dict[str, str]) -> str:
+    """Replace ``$name`` / ``${name}`` with capture texts (longest names first)."""
+    out = template
+    for name in sorted(values, key=len, reverse=True):
+        out = out.replace("${" + name + "}", values[name]).replace("$" + name, values[name])
+    return out
+
+
+@attrs.define
+class _Hit:
+    rule: CompiledRule
+    start: int
+    end: int
+    values: dict[str, str]
+    fix: Fix | None = None
+
+
+def analyze_document(
+    doc: Document,
+    pack: CompiledPack,
+    rule_filter: RuleFilter | None = None,
+    is_backend: bool | None = None,
+) -> FileAnalysis:
+    """Run every applicable file-level rule on one document."""
+    language = doc.language.name if doc.language else None
+    text = doc.text
+    backend = is_backend if is_backend is not None else is_backend_file(doc.path, text, pack.header.relevance)
+    result = FileAnalysis(path=doc.path, language=language, loc=count_loc(doc.source), is_backend=backend)
+    if language is None:
+        return result
+
+    def applicable(rule: CompiledRule) -> bool:
+        if rule_filter is not None and not rule_filter(rule):
+            return False
+        if rule.rule.backend_only and not backend:
+            return False
+        return rule.applies_to_path(doc.path)
+
+    hits: list[_Hit] = []
+    tree = doc.tree
+    if tree is not None:
+        result.has_syntax_errors = tree.root_node.has_error
+        batch = pack.batch(language)
+        if batch is not None:
+            cursor = ts.QueryCursor(batch.query)
+            seen: set[tuple[str, int, int]] = set()
+            for pattern_index, captures in cursor.matches(tree.root_node, predicate=_predicate(doc.source)):
+                rule = batch.rule_of_pattern[pattern_index]
+                if not applicable(rule):
+                    continue
+                try:
+                    if rule.constraints and not _check_constraints(rule, captures, doc, language):
+                        continue
+                except Exception as exc:  # a rule bug must not take the file down
+                    result.errors.append(f"{rule.id}: {exc!r}")
+                    continue
+                reported = captures.get(rule.report_capture or "match")
+                if not reported:
+                    continue
+                node = reported[0]
+                key = (rule.id, node.start_byte, node.end_byte)
+                if key in seen:
+                    continue
+                seen.add(key)
+                values = {name: node_text(doc.source, ns[0]) for name, ns in captures.items() if ns}
+                hit = _Hit(rule, node.start_byte, node.end_byte, values)
+                if rule.rule.fix is not None:
+                    hit.fix = _build_fix(rule, captures, values, doc)
+                hits.append(hit)
+    for rule in pack.rules:
+        if rule.pattern is None or language not in rule.languages or not applicable(rule):
+            continue
+        hits.extend(_pattern_hits(rule, doc, text))
+
+    occurrences: Counter[tuple[str, str]] = Counter()
+    hits.sort(key=lambda h: (h.start, h.end, h.rule.id))
+    for hit in hits:
+        r = hit.rule.rule
+        matched = doc.source[hit.start : hit.end].decode("utf-8", "replace")
+        key = (r.id, matched)
+        occurrence = occurrences[key]
+        occurrences[key] += 1
+        rng = doc.position_range(hit.start, hit.end)
+        if hit.rule.is_probe:
+            detail = _expand(r.message, _masked(hit.values, r.secret))
+            result.evidence.append(Evidence(r.fact or r.name, doc.path, rng.start.line, detail, r.id))
+            continue
+        result.findings.append(
+            Finding(
+                rule=r.id,
+                name=r.name,
+                section=r.section,
+                severity=hit.rule.severity,
+                path=doc.path,
+                range=rng,
+                message=_expand(r.message, _masked(hit.values, r.secret)),
+                scope="file",
+                fingerprint=fingerprint(r.id, doc.path, matched, occurrence),
+                fix=hit.fix,
+            )
+        )
+    result.suppressions = parse_suppressions(doc)
+    return result
+
+
+def _masked(values: dict[str, str], secret: bool) -> dict[str, str]:
+    if not secret:
+        return values
+    return {k: mask_secret(v) for k, v in values.items()}
+
+
+def _pattern_hits(rule: CompiledRule, doc: Document, text: str) -> Iterable[_Hit]:
+    assert rule.pattern is not None
+    group = rule.rule.match.report_group
+    if not rule.pattern.search(text):
+        return
+    encoded_prefix_cache: dict[int, int] = {}
+
+    def byte_offset(char_offset: int) -> int:
+        if text.isascii():
+            return char_offset
+        cached = encoded_prefix_cache.get(char_offset)
+        if cached is None:
+            cached = encoded_prefix_cache[char_offset] = len(text[:char_offset].encode("utf-8", "surrogatepass"))
+        return cached
+
+    for m in rule.pattern.finditer(text):
+        try:
+            span = m.span(group) if group is not None else m.span()
+        except (IndexError, KeyError):
+            span = m.span()
+        if span[0] < 0:
+            span = m.span()
+        values = {"match": m.group(0)}
+        try:
+            groupdict = m.groupdict()
+        except Exception:  # pragma: no cover - binding differences
+            groupdict = {}
+        values.update({k: v for k, v in groupdict.items() if v is not None})
+        if span[1] == span[0]:
+            continue
+        yield _Hit(rule, byte_offset(span[0]), byte_offset(span[1]), values)
+
+
+def _build_fix(rule: CompiledRule, captures: dict[str, list[ts.Node]], values: dict[str, str], doc: Document) -> Fix | None:
+    spec = rule.rule.fix
+    assert spec is not None
+    targets = captures.get(spec.target)
+    if not targets:
+        return None
+    target = targets[0]
+    new_text = _expand(spec.replace, values)
+    edits = [TextEdit(doc.position_range(target.start_byte, target.end_byte), new_text)]
+    for line in spec.imports:
+        if line in doc.text:
+            continue
+        offset = _import_offset(doc)
+        needs_newline = offset == len(doc.source) and offset > 0 and not doc.source.endswith(b"\n")
+        edits.append(TextEdit(doc.position_range(offset, offset), ("\n" if needs_newline else "") + line + "\n"))
+    return Fix(spec.title, tuple(edits))
+
+
+def _import_offset(doc: Document) -> int:
+    """Where a new import line goes: after the last top-level import, else after a docstring."""
+    tree = doc.tree
+    if tree is None:
+        return 0
+    last_end = None
+    first_stmt = None
+    for child in tree.root_node.children:
+        if "import" in child.type or child.type in ("package_clause", "package_declaration", "using_directive"):
+            last_end = child.end_byte
+        elif first_stmt is None and child.type == "expression_statement" and child.child(0) is not None and child.child(0).type == "string":
+            first_stmt = child.end_byte  # a module docstring
+    end = last_end if last_end is not None else first_stmt
+    if end is None:
+        return 0
+    nl = doc.source.find(b"\n", end)
+    return len(doc.source) if nl == -1 else nl + 1

@@ -1,0 +1,147 @@
+"""The workspace walker: which files a scan looks at, and why others are left out.
+
+It honours `.gitignore` files (at every level, via pathspec) and config excludes, skips
+well-known dependency and build folders, never follows a directory symlink twice (so loops
+end), skips binary and oversized files with the reason, and treats a file that vanishes or
+cannot be read between listing and reading as skipped rather than as an error.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import attrs
+import pathspec
+
+from ..project.manifests import is_manifest
+from ..syntax.languages import language_for_path
+
+ALWAYS_SKIPPED_DIRS = frozenset(
+    {
+        ".git", ".hg", ".svn", "node_modules", ".venv", "venv", "env", "__pycache__", ".mypy_cache",
+        ".pytest_cache", ".ruff_cache", ".tox", ".nox", ".idea", ".vscode", ".backend-audit-cache",
+        "site-packages", "bower_components", ".next", ".nuxt", ".gradle", ".terraform", "coverage",
+    }
+)
+BINARY_SNIFF = 8192
+
+
+@attrs.frozen
+class Skipped:
+    path: str
+    reason: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"path": self.path, "reason": self.reason}
+
+
+@attrs.frozen
+class WorkspaceFile:
+    path: str
+    """POSIX, relative to the root."""
+    abspath: Path
+    size: int
+
+
+def _relative(root: Path, path: Path) -> str:
+    return path.relative_to(root).as_posix()
+
+
+class Walker:
+    def __init__(self, root: Path, exclude: list[str] | None = None, max_file_size: int = 1_000_000) -> None:
+        self.root = root
+        self.exclude = pathspec.GitIgnoreSpec.from_lines(exclude or [])
+        self.max_file_size = max_file_size
+        self.skipped: list[Skipped] = []
+        self.other_files: list[str] = []
+        """Files no rule reads (docs, images…), kept for project checks on file presence."""
+
+    def wanted(self, rel: str) -> bool:
+        name = rel.rsplit("/", 1)[-1]
+        return language_for_path(rel) is not None or is_manifest(rel) or name in ("Dockerfile",)
+
+    def files(self) -> Iterator[WorkspaceFile]:
+        """Yield candidate files in a stable order; record the ones left out."""
+        root = self.root
+        seen_dirs: set[tuple[int, int]] = set()
+        stack: list[tuple[Path, list[tuple[str, pathspec.PathSpec]]]] = [(root, [])]
+        while stack:
+            directory, ignores = stack.pop()
+            try:
+                st = directory.stat()
+            except OSError as exc:
+                self.skipped.append(Skipped(_relative(root, directory) or ".", f"cannot read directory: {exc.strerror}"))
+                continue
+            key = (st.st_dev, st.st_ino)
+            if key in seen_dirs:
+                self.skipped.append(Skipped(_relative(root, directory), "symlink loop or duplicate directory"))
+                continue
+            seen_dirs.add(key)
+            local = list(ignores)
+            gitignore = directory / ".gitignore"
+            if gitignore.is_file():
+                try:
+                    lines = gitignore.read_text(encoding="utf-8", errors="replace").splitlines()
+                    local.append((_relative(root, directory), pathspec.GitIgnoreSpec.from_lines(lines)))
+                except OSError:
+                    pass
+            try:
+                entries = sorted(os.scandir(directory), key=lambda e: e.name)
+            except OSError as exc:
+                self.skipped.append(Skipped(_relative(root, directory) or ".", f"cannot list directory: {exc.strerror}"))
+                continue
+            subdirs = []
+            for entry in entries:
+                rel = _relative(root, Path(entry.path))
+                try:
+                    is_dir = entry.is_dir()  # follows symlinks; loops end through seen_dirs
+                    is_file = not is_dir and entry.is_file()
+                except OSError:
+                    continue
+                if is_dir:
+                    if entry.name in ALWAYS_SKIPPED_DIRS or self._ignored(rel + "/", local):
+                        continue
+                    subdirs.append((Path(entry.path), local))
+                    continue
+                if not is_file or self._ignored(rel, local):
+                    continue
+                if not self.wanted(rel):
+                    self.other_files.append(rel)
+                    continue
+                try:
+                    size = entry.stat().st_size
+                except OSError:
+                    self.skipped.append(Skipped(rel, "vanished before it could be read"))
+                    continue
+                if size > self.max_file_size:
+                    self.skipped.append(Skipped(rel, f"larger than max-file-size ({size} > {self.max_file_size} bytes)"))
+                    continue
+                yield WorkspaceFile(rel, Path(entry.path), size)
+            stack.extend(reversed(subdirs))
+
+    def _ignored(self, rel: str, ignores: list[tuple[str, pathspec.PathSpec]]) -> bool:
+        if self.exclude.match_file(rel):
+            return True
+        for base, spec in ignores:
+            sub = rel[len(base) + 1 :] if base else rel
+            if spec.match_file(sub):
+                return True
+        return False
+
+
+def read_file(wf: WorkspaceFile) -> tuple[bytes | None, str | None]:
+    """The file's bytes, or None with the reason it is skipped."""
+    try:
+        with open(wf.abspath, "rb") as fh:
+            data = fh.read(wf.size + 1 if wf.size else 1 << 20)
+    except FileNotFoundError:
+        return None, "vanished before it could be read"
+    except IsADirectoryError:
+        return None, "is a directory"
+    except OSError as exc:
+        return None, f"cannot read: {exc.strerror or exc}"
+    if b"\0" in data[:BINARY_SNIFF]:
+        return None, "binary file"
+    return data, None

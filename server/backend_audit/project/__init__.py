@@ -1,0 +1,1 @@
+"""Floor 4: manifests, dependencies, project facts and project-level checks."""

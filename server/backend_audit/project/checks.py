@@ -1,0 +1,141 @@
+"""Project-level checks: findings about the workspace as a whole, and dependency rules.
+
+A project check says: *when* these conditions hold (a web framework is used, Python files
+exist), and *unless* one of these is present (a health-endpoint fact, a tests/ folder), report
+the rule, shown on its anchor (a fact's first evidence, or the first file matching a glob).
+"""
+
+from __future__ import annotations
+
+import pathspec
+
+from ..analysis.finding import Evidence, Finding, fingerprint
+from ..rules.compiler import CompiledPack, CompiledRule
+from ..rules.model import Conditions
+from ..syntax.languages import expand_languages
+from ..syntax.positions import Position, Range
+from .facts import ProjectFacts
+from .manifests import Dependency
+
+
+def _files_match(patterns: list[str], files: list[str]) -> str | None:
+    if not patterns:
+        return None
+    spec = pathspec.GitIgnoreSpec.from_lines(patterns)
+    for f in files:
+        if spec.match_file(f):
+            return f
+    return None
+
+
+def _any(cond: Conditions, facts: ProjectFacts) -> bool:
+    """Any single listed item is present."""
+    if any(facts.has(f) for f in cond.facts):
+        return True
+    if any(facts.has_dependency(d) for d in cond.dependencies):
+        return True
+    if _files_match(cond.files, facts.files):
+        return True
+    if cond.languages:
+        wanted = set(expand_languages(cond.languages))
+        if any(facts.loc_by_language.get(lang, 0) > 0 for lang in wanted):
+            return True
+    return False
+
+
+def _all_kinds(cond: Conditions, facts: ProjectFacts) -> bool:
+    """Every kind of condition listed holds (each by any one of its items)."""
+    checks = []
+    if cond.facts:
+        checks.append(any(facts.has(f) for f in cond.facts))
+    if cond.dependencies:
+        checks.append(any(facts.has_dependency(d) for d in cond.dependencies))
+    if cond.files:
+        checks.append(_files_match(cond.files, facts.files) is not None)
+    if cond.languages:
+        wanted = set(expand_languages(cond.languages))
+        checks.append(any(facts.loc_by_language.get(lang, 0) > 0 for lang in wanted))
+    return all(checks)
+
+
+def _anchor(rule: CompiledRule, facts: ProjectFacts) -> tuple[str | None, int]:
+    check = rule.rule.match.project
+    assert check is not None
+    for anchor in check.anchor:
+        if anchor.startswith("fact:"):
+            ev = facts.first(anchor[5:])
+            if ev is not None and ev.path:
+                return ev.path, ev.line or 0
+        else:
+            hit = _files_match([anchor], facts.files)
+            if hit:
+                return hit, 0
+    if facts.dependencies:
+        return facts.dependencies[0].path, 0
+    return (facts.files[0], 0) if facts.files else (None, 0)
+
+
+def project_findings(pack: CompiledPack, facts: ProjectFacts, rule_filter=None) -> tuple[list[Finding], list[Evidence]]:
+    findings: list[Finding] = []
+    evidence: list[Evidence] = []
+    for rule in pack.rules:
+        check = rule.rule.match.project
+        if check is None or (rule_filter is not None and not rule_filter(rule)):
+            continue
+        if check.when is not None and not _all_kinds(check.when, facts):
+            continue
+        if check.unless is not None and _any(check.unless, facts):
+            continue
+        path, line = _anchor(rule, facts)
+        if rule.is_probe:
+            evidence.append(Evidence(rule.rule.fact or rule.rule.name, path, line, rule.rule.message, rule.id))
+            continue
+        findings.append(
+            Finding(
+                rule=rule.id,
+                name=rule.rule.name,
+                section=rule.rule.section,
+                severity=rule.severity,
+                path=path,
+                range=Range(Position(line, 0), Position(line + 1, 0)) if path else Range(Position(0, 0), Position(0, 0)),
+                message=rule.rule.message,
+                scope="project",
+                fingerprint=fingerprint(rule.id, None, rule.rule.name, 0),
+            )
+        )
+    return findings, evidence
+
+
+def dependency_matches(
+    pack: CompiledPack, path: str, dependencies: list[Dependency], line_length, rule_filter=None
+) -> tuple[list[Finding], list[Evidence]]:
+    """Dependency rules for one manifest: findings or evidence on the declaring line."""
+    findings: list[Finding] = []
+    evidence: list[Evidence] = []
+    for rule in pack.rules:
+        if not rule.is_dependency or (rule_filter is not None and not rule_filter(rule)):
+            continue
+        if not rule.applies_to_path(path):
+            continue
+        wanted = {n.lower() for n in rule.rule.match.dependency}
+        for dep in dependencies:
+            if dep.name not in wanted:
+                continue
+            detail = rule.rule.message.replace("$name", dep.name).replace("$spec", dep.spec or "*")
+            if rule.is_probe:
+                evidence.append(Evidence(rule.rule.fact or rule.rule.name, path, dep.line, detail, rule.id))
+                continue
+            rng = Range(Position(dep.line, 0), Position(dep.line, line_length(dep.line)))
+            findings.append(
+                Finding(
+                    rule=rule.id,
+                    name=rule.rule.name,
+                    section=rule.rule.section,
+                    severity=rule.severity,
+                    path=path,
+                    range=rng,
+                    message=detail,
+                    fingerprint=fingerprint(rule.id, path, dep.name, 0),
+                )
+            )
+    return findings, evidence

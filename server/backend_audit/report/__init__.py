@@ -1,0 +1,1 @@
+"""Floor 6: the audit report. Maturity scoring, evidence and rendering (jinja2)."""

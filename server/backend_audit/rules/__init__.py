@@ -1,0 +1,1 @@
+"""Floor 2: the rule pack model, its strict loader and the compiler to tree-sitter queries."""

@@ -1,0 +1,134 @@
+"""Byte offsets (tree-sitter) to LSP positions, and between position encodings.
+
+tree-sitter reports byte offsets into the UTF-8 source; the Finding contract counts characters
+in UTF-16 code units, as LSP does by default; Neovim negotiates UTF-8 and some clients UTF-32.
+Every conversion goes through this module so that an emoji is counted the same way everywhere.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from typing import Literal
+
+import attrs
+
+Encoding = Literal["utf-8", "utf-16", "utf-32"]
+
+
+@attrs.frozen
+class Position:
+    line: int
+    character: int
+
+    def to_json(self) -> dict[str, int]:
+        return {"line": self.line, "character": self.character}
+
+
+@attrs.frozen
+class Range:
+    start: Position
+    end: Position
+
+    def to_json(self) -> dict[str, dict[str, int]]:
+        return {"start": self.start.to_json(), "end": self.end.to_json()}
+
+    @classmethod
+    def from_json(cls, data: dict) -> Range:
+        return cls(
+            Position(data["start"]["line"], data["start"]["character"]),
+            Position(data["end"]["line"], data["end"]["character"]),
+        )
+
+
+def utf16_len(text: str) -> int:
+    if text.isascii():
+        return len(text)
+    return len(text.encode("utf-16-le")) // 2
+
+
+def convert_column(line_text: str, column: int, source: Encoding, target: Encoding) -> int:
+    """Convert a column on one line between encodings (columns past the end are clamped)."""
+    if source == target or line_text.isascii():
+        return column
+    # Go through code points: walk the line until the source unit count is reached.
+    units = 0
+    for index, char in enumerate(line_text):
+        if units >= column:
+            return _units(line_text[:index], target)
+        units += _char_units(char, source)
+    return _units(line_text, target)
+
+
+def _char_units(char: str, encoding: Encoding) -> int:
+    code = ord(char)
+    if encoding == "utf-32":
+        return 1
+    if encoding == "utf-16":
+        return 2 if code > 0xFFFF else 1
+    return 1 if code < 0x80 else 2 if code < 0x800 else 3 if code < 0x10000 else 4
+
+
+def _units(text: str, encoding: Encoding) -> int:
+    if encoding == "utf-32":
+        return len(text)
+    if encoding == "utf-16":
+        return utf16_len(text)
+    return len(text.encode("utf-8", "surrogatepass"))
+
+
+class LineIndex:
+    """Line starts of a UTF-8 buffer, for byte offset <-> (line, UTF-16 column) conversion."""
+
+    __slots__ = ("_source", "line_starts")
+
+    def __init__(self, source: bytes) -> None:
+        self._source = source
+        starts = [0]
+        find = source.find
+        pos = find(b"\n")
+        while pos != -1:
+            starts.append(pos + 1)
+            pos = find(b"\n", pos + 1)
+        self.line_starts = starts
+
+    @property
+    def line_count(self) -> int:
+        return len(self.line_starts)
+
+    def line_of(self, offset: int) -> int:
+        return bisect_right(self.line_starts, offset) - 1
+
+    def line_bytes(self, line: int) -> bytes:
+        start = self.line_starts[line]
+        end = self.line_starts[line + 1] - 1 if line + 1 < len(self.line_starts) else len(self._source)
+        return self._source[start:end]
+
+    def position(self, offset: int) -> Position:
+        """The UTF-16 position of a byte offset."""
+        line = self.line_of(offset)
+        start = self.line_starts[line]
+        prefix = self._source[start:offset]
+        if prefix.isascii():
+            return Position(line, len(prefix))
+        return Position(line, utf16_len(prefix.decode("utf-8", "replace")))
+
+    def range(self, start: int, end: int) -> Range:
+        return Range(self.position(start), self.position(end))
+
+    def offset(self, position: Position) -> int:
+        """The byte offset of a UTF-16 position (clamped to the line and the buffer)."""
+        if position.line >= len(self.line_starts):
+            return len(self._source)
+        if position.line < 0:
+            return 0
+        raw = self.line_bytes(position.line)
+        start = self.line_starts[position.line]
+        if raw.isascii():
+            return start + min(position.character, len(raw))
+        text = raw.decode("utf-8", "replace")
+        units = 0
+        for index, char in enumerate(text):
+            if units >= position.character:
+                return start + len(text[:index].encode("utf-8"))
+            units += 2 if ord(char) > 0xFFFF else 1
+        return start + len(raw)
