@@ -46,7 +46,8 @@ class WorkspaceFile:
 
 
 def _relative(root: Path, path: Path) -> str:
-    return path.relative_to(root).as_posix()
+    rel = path.relative_to(root).as_posix()
+    return "" if rel == "." else rel
 
 
 class Walker:

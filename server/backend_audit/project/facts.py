@@ -32,6 +32,8 @@ class ProjectFacts:
     dependencies: list[Dependency] = attrs.field(factory=list)
     files: list[str] = attrs.field(factory=list)
     loc_by_language: Counter[str] = attrs.field(factory=Counter)
+    locked: list[Dependency] = attrs.field(factory=list)
+    """Lock-file records (`Dependency.locked`): they resolve versions, they declare nothing."""
 
     @classmethod
     def merge(cls, contributions: Iterable[FileContribution], extra_files: Iterable[str] = ()) -> ProjectFacts:
@@ -42,7 +44,10 @@ class ProjectFacts:
                 facts.loc_by_language[c.language] += c.loc
             for e in c.evidence:
                 facts.evidence[e.fact].append(e)
-            facts.dependencies.extend(c.dependencies)
+            facts.dependencies.extend(d for d in c.dependencies if not d.locked)
+            facts.locked.extend(d for d in c.dependencies if d.locked)
+        if facts.locked:
+            facts.dependencies = resolve_locked(facts.dependencies, facts.locked)
         facts.files.extend(f for f in extra_files if f not in facts.files)
         for dep in facts.dependencies:
             facts.evidence[f"dependency:{dep.name}"].append(
@@ -65,3 +70,32 @@ class ProjectFacts:
     def first(self, fact: str) -> Evidence | None:
         found = self.evidence.get(fact)
         return found[0] if found else None
+
+
+def _folder(path: str) -> str:
+    return path.rsplit("/", 1)[0] if "/" in path else ""
+
+
+def resolve_locked(declared: list[Dependency], locked: list[Dependency]) -> list[Dependency]:
+    """Fill in the resolved version of declared dependencies from lock-file records of the same
+    ecosystem and name: a lock file in the manifest's own folder wins, else the nearest one
+    above it (monorepo roots), else none. A version already known (pinned) is kept."""
+    by_key: dict[tuple[str, str], list[Dependency]] = defaultdict(list)
+    for rec in locked:
+        if rec.version:
+            by_key[(rec.ecosystem, rec.name)].append(rec)
+    out = []
+    for dep in declared:
+        candidates = by_key.get((dep.ecosystem, dep.name))
+        if dep.version or not candidates:
+            out.append(dep)
+            continue
+        folder = _folder(dep.path)
+        best = None
+        for rec in candidates:
+            lock_folder = _folder(rec.path)
+            if folder == lock_folder or folder.startswith(lock_folder + "/") or lock_folder == "":
+                if best is None or len(lock_folder) > len(_folder(best.path)):
+                    best = rec
+        out.append(attrs.evolve(dep, version=best.version) if best is not None else dep)
+    return out

@@ -29,6 +29,10 @@ class Dependency:
     dev: bool = False
     version: str | None = None
     """The resolved version, from a lock file, or the pinned version."""
+    locked: bool = False
+    """A lock-file record: it pins the version of a (possibly transitive) package but does not
+    declare a dependency. Locked records resolve the versions of declared ones
+    (`ProjectFacts.merge`) and are never matched by dependency rules or facts themselves."""
 
     def to_json(self) -> dict:
         return attrs.asdict(self)

@@ -106,6 +106,10 @@ class CompiledRule:
         return bool(self.rule.match.dependency)
 
     @property
+    def is_outdated(self) -> bool:
+        return self.rule.match.outdated is not None
+
+    @property
     def is_probe(self) -> bool:
         return self.rule.kind is RuleKind.PROBE
 
@@ -196,9 +200,9 @@ def compile_rule(rule: Rule, path: str, line: int, header: PackHeader) -> Compil
         raise CompileError(f"unknown language {exc.args[0]!r}; known: {', '.join(LANGUAGES)}") from None
 
     m = rule.match
-    kinds = [k for k, v in (("query", m.query), ("pattern", m.pattern), ("dependency", m.dependency), ("project", m.project)) if v]
+    kinds = [k for k, v in (("query", m.query), ("pattern", m.pattern), ("dependency", m.dependency), ("project", m.project), ("outdated", m.outdated)) if v]
     if len(kinds) != 1:
-        raise CompileError("match needs exactly one of query, pattern, dependency, project" + (f" (got {', '.join(kinds)})" if kinds else ""))
+        raise CompileError("match needs exactly one of query, pattern, dependency, project, outdated" + (f" (got {', '.join(kinds)})" if kinds else ""))
     compiled = CompiledRule(
         rule=rule,
         path=path,
@@ -251,6 +255,14 @@ def compile_rule(rule: Rule, path: str, line: int, header: PackHeader) -> Compil
         elif m.project:
             if rule.fix:
                 raise CompileError("project checks cannot carry a fix")
+        elif m.outdated:
+            o = m.outdated
+            if not o.dependency:
+                raise CompileError("outdated: list the dependency names to compare (outdated.dependency)")
+            if rule.fix:
+                raise CompileError("outdated checks cannot carry a fix")
+            if o.min_behind < 0 or (o.max_behind is not None and o.max_behind < o.min_behind):
+                raise CompileError("outdated: need 0 <= min-behind <= max-behind")
         if m.where and not m.query:
             raise CompileError("where applies to query rules only")
     except RegexError as exc:
@@ -322,12 +334,13 @@ class CompiledPack:
 def packs_dir() -> Path:
     """Where the bundled packs live: the source tree's rules/ (editable installs, checkouts),
     else the data package a wheel installs them as (backend_audit.packs)."""
-    source_tree = Path(__file__).resolve().parents[3] / "rules"
+    here = Path(__file__).resolve()
+    source_tree = here.parents[3] / "rules"
     if (source_tree / "backend-infrastructure" / "pack.yaml").is_file():
         return source_tree
-    from importlib.resources import files
-
-    return Path(str(files("backend_audit.packs")))
+    # Installed from a wheel: rules/ was packaged as backend_audit/packs (a namespace
+    # package, so importlib.resources would hand back a MultiplexedPath; use the file system).
+    return here.parents[1] / "packs"
 
 
 def default_pack_dir() -> Path:

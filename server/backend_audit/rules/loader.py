@@ -17,6 +17,7 @@ import attrs
 import cattrs
 import yaml
 from cattrs.gen import make_dict_structure_fn, override
+from cattrs.v import format_exception
 
 from .model import PackHeader, Rule, RuleFile, Severity
 
@@ -131,11 +132,18 @@ def _extra_key_line(node: yaml.Node | None, message: str) -> int | None:
     return None
 
 
+def _format_exception(exc: BaseException, type_: Any) -> str:
+    """Our own hooks raise ValueError with a message meant for users; keep it."""
+    if type(exc) is ValueError and exc.args:
+        return str(exc)
+    return format_exception(exc, type_)
+
+
 def structure_errors(exc: Exception, root: yaml.Node | None, base_path: str = "$") -> list[tuple[int | None, str]]:
     """Turn a cattrs failure into (line, "key.path: message") pairs."""
     out: list[tuple[int | None, str]] = []
     if isinstance(exc, cattrs.BaseValidationError):
-        messages = cattrs.transform_error(exc, path=base_path)
+        messages = cattrs.transform_error(exc, path=base_path, format_exception=_format_exception)
     else:
         messages = [f"{exc} @ {base_path}"]
     for message in messages:
@@ -144,7 +152,7 @@ def structure_errors(exc: Exception, root: yaml.Node | None, base_path: str = "$
             text, path = message, base_path
         node = _node_at(root, path)
         line = _extra_key_line(node, text) or (node.start_mark.line + 1 if node is not None else None)
-        shown = path.removeprefix("$.").removeprefix("$")
+        shown = path.removeprefix("$.").removeprefix("$").replace("_", "-")
         out.append((line, f"{shown}: {text}" if shown else text))
     return out
 

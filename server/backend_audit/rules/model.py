@@ -126,8 +126,28 @@ class ProjectCheck:
 
 
 @attrs.define
+class Outdated:
+    """A declared dependency (framework, runtime, library) compared with the pack's dated
+    version facts (``data/versions.yaml``): how many release lines it is behind the latest, and
+    whether its line is end-of-life. Reported on the manifest line that declares it."""
+
+    dependency: list[str] = attrs.field(factory=list)
+    """Dependency names as the manifest readers normalise them (``django``, ``express``,
+    ``node``, ``python``, ``go``…); each must be listed under an entry of the data file."""
+    ecosystem: str | None = None
+    """Only dependencies of this ecosystem (pypi, npm, maven, go, nuget, rubygems, runtime)."""
+    min_behind: int = 1
+    """Report when the version is at least this many release lines behind the latest."""
+    max_behind: int | None = None
+    """…and at most this many (to give 1-behind and 2+-behind different severities)."""
+    eol: bool | None = None
+    """True: only versions whose line is end-of-life; False: only lines still supported."""
+
+
+@attrs.define
 class Match:
-    """How a rule finds its matches. Exactly one of query, pattern, dependency, project."""
+    """How a rule finds its matches. Exactly one of query, pattern, dependency, project,
+    outdated."""
 
     query: str | None = None
     """tree-sitter query; the capture ``@match`` (else the first capture) is reported."""
@@ -139,6 +159,8 @@ class Match:
     dependency: list[str] = attrs.field(factory=list)
     """Dependency names (manifest-level); matches on the manifest line declaring one."""
     project: ProjectCheck | None = None
+    outdated: Outdated | None = None
+    """Compare declared versions with the pack's version facts (see `Outdated`)."""
 
 
 @attrs.define
