@@ -47,6 +47,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--config", help="config file (default: .backend-audit.yaml or pyproject.toml)")
     check.add_argument("--no-progress", action="store_true", help="no progress bar")
+    check.add_argument("--baseline", metavar="FILE", help="report only findings not in this baseline (default: config 'baseline')")
+    check.add_argument(
+        "--write-baseline", metavar="FILE", nargs="?", const="", default=None,
+        help="record every current finding in a baseline file and exit 0 (default FILE: config 'baseline')",
+    )
+    check.add_argument("--prune-baseline", action="store_true", help="drop baseline entries that no longer occur")
+    check.add_argument("--new-since", metavar="GIT_REF", help="report only findings on lines changed since this git ref")
 
     report = sub.add_parser("report", help="write the filled-in audit report")
     report.add_argument("path", nargs="?", default=".", help="workspace root (default: .)")
@@ -87,6 +94,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except PackError as exc:
         _err(f"rule pack error: {exc}")
+        return EXIT_USAGE
+    except AdoptionError as exc:
+        _err(str(exc))
         return EXIT_USAGE
     except BrokenPipeError:  # `| head`
         return EXIT_OK
@@ -136,21 +146,82 @@ def cmd_check(args: argparse.Namespace) -> int:
         finish()
     for problem in result.rule_errors:
         _err(f"rule failed: {problem}")
-    findings = result.findings
+    adopted = _adopt(args, root, config, result)
+    if adopted is None:  # --write-baseline
+        return EXIT_OK
+    findings, sarif_findings = adopted
     if args.format == "json":
         from .formats import json_document
 
-        _write(json.dumps(json_document(result, findings), indent=2), args.output)
+        doc = json_document(result, findings)
+        if sarif_findings is not findings:
+            doc["summary"]["baselined"] = sum(1 for f in sarif_findings if f.baseline_state == "unchanged")
+        _write(json.dumps(doc, indent=2), args.output)
     elif args.format == "sarif":
         from .formats import sarif_document
 
-        _write(json.dumps(sarif_document(result, findings), indent=2), args.output)
+        _write(json.dumps(sarif_document(result, sarif_findings), indent=2), args.output)
     else:
         _print_text(result, findings, args.output)
     if args.fail_on == "none":
         return EXIT_OK
     threshold = Severity.parse(args.fail_on).rank
     return EXIT_FINDINGS if any(f.severity.rank >= threshold for f in findings) else EXIT_OK
+
+
+class AdoptionError(RuntimeError):
+    """A baseline or --new-since problem: exit 2 with the message."""
+
+
+def _adopt(args: argparse.Namespace, root: Path, config: Config, result) -> tuple[list, list] | None:
+    """Apply --write-baseline, --baseline/--prune-baseline and --new-since to a scan's findings.
+
+    Returns (findings to report, findings for SARIF: the reported ones plus the baselined ones
+    marked ``unchanged``), or None after writing a baseline."""
+    from .engine.baseline import Baseline, BaselineError
+    from .engine.config import resolve_inside
+    from .engine.gitdiff import GitBase, GitDiffError, filter_new_since
+
+    def config_baseline() -> Path | None:
+        return resolve_inside(root, config.baseline, "baseline") if config.baseline else None
+
+    findings = result.findings
+    try:
+        if args.write_baseline is not None:
+            target = Path(args.write_baseline) if args.write_baseline else config_baseline()
+            if target is None:
+                raise AdoptionError("--write-baseline needs a FILE (or 'baseline' in the config)")
+            Baseline.from_findings(findings).save(target)
+            _err(f"wrote a baseline of {len(findings)} finding(s) to {target}")
+            return None
+        path = Path(args.baseline) if args.baseline else config_baseline()
+        if path is not None and not args.baseline and not path.exists():
+            _err(f"the config's baseline {config.baseline} does not exist yet (create it with --write-baseline)")
+            path = None
+        if args.prune_baseline and path is None:
+            raise AdoptionError("--prune-baseline needs a baseline (--baseline FILE or 'baseline' in the config)")
+        reported, sarif = findings, findings
+        if path is not None:
+            baseline = Baseline.load(path)
+            if args.prune_baseline:
+                pruned = baseline.pruned(findings)
+                pruned.save(path)
+                _err(f"pruned the baseline {path}: {baseline.total} -> {pruned.total} finding(s)")
+                baseline = pruned
+            sarif = baseline.classify(findings).findings
+            reported = [f for f in sarif if f.baseline_state == "new"]
+        if args.new_since:
+            base = GitBase.open(root, args.new_since)
+            sarif = filter_new_since(base, sarif)
+            keep = {id(f) for f in sarif}
+            reported = [f for f in reported if id(f) in keep]
+    except BaselineError as exc:
+        raise AdoptionError(f"baseline error: {exc}") from None
+    except GitDiffError as exc:
+        raise AdoptionError(f"--new-since: {exc}") from None
+    if path is not None and args.format == "text":
+        _err(f"{len(sarif) - len(reported)} finding(s) in the baseline not shown")
+    return reported, sarif
 
 
 def _progress(args: argparse.Namespace):

@@ -8,6 +8,7 @@ fingerprint, and `baselineState` when a baseline was applied.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from . import __version__
 from .engine.scan import ScanResult
@@ -22,6 +23,11 @@ _SARIF_LEVEL = {
     Severity.INFO: "note",
 }
 _SECURITY_SEVERITY = {Severity.CRITICAL: "9.5", Severity.HIGH: "7.5", Severity.MEDIUM: "5.0", Severity.LOW: "2.5", Severity.INFO: "0.0"}
+
+
+def _uri(path: str) -> str:
+    """A workspace path as a relative URI reference (spaces, ``%``, ``:`` and non-ASCII escaped)."""
+    return quote(path, safe="/")
 
 
 def json_document(result: ScanResult, findings=None) -> dict[str, Any]:
@@ -43,7 +49,10 @@ def json_document(result: ScanResult, findings=None) -> dict[str, Any]:
 def sarif_document(result: ScanResult, findings=None) -> dict[str, Any]:
     findings = result.findings if findings is None else findings
     pack = result.pack
-    used = sorted({f.rule for f in findings})
+    # Declare every rule that ran, not only those that fired: code scanning then knows that a
+    # rule ran and found nothing, and closes its fixed alerts.
+    ran = {r.id for r in pack.rules if not r.is_probe and result.analyzer.selected(r)}
+    used = sorted(ran | {f.rule for f in findings})
     rule_index: dict[str, int] = {}
     rules_meta = []
     for rule_id in used:
@@ -87,14 +96,14 @@ def sarif_document(result: ScanResult, findings=None) -> dict[str, Any]:
             "ruleIndex": rule_index[f.rule],
             "level": _SARIF_LEVEL[f.severity],
             "message": {"text": f.message},
-            "partialFingerprints": {"backendAudit/v1": f.fingerprint},
+            "partialFingerprints": {"backendAudit/v1": f.fingerprint},  # stable across moves
             "properties": {"section": f.section, "severity": f.severity.value, "scope": f.scope},
         }
         if f.path is not None:
             item["locations"] = [
                 {
                     "physicalLocation": {
-                        "artifactLocation": {"uri": f.path, "uriBaseId": "SRCROOT"},
+                        "artifactLocation": {"uri": _uri(f.path), "uriBaseId": "SRCROOT"},
                         "region": {
                             "startLine": f.range.start.line + 1,
                             "startColumn": f.range.start.character + 1,
@@ -106,13 +115,16 @@ def sarif_document(result: ScanResult, findings=None) -> dict[str, Any]:
             ]
         if f.baseline_state:
             item["baselineState"] = f.baseline_state
+            if f.baseline_state == "unchanged":
+                # Accepted in the baseline: shown as suppressed, not as an open alert.
+                item["suppressions"] = [{"kind": "external", "justification": "in the backend-audit baseline"}]
         if f.fix is not None and f.path is not None:
             item["fixes"] = [
                 {
                     "description": {"text": f.fix.title},
                     "artifactChanges": [
                         {
-                            "artifactLocation": {"uri": f.path, "uriBaseId": "SRCROOT"},
+                            "artifactLocation": {"uri": _uri(f.path), "uriBaseId": "SRCROOT"},
                             "replacements": [
                                 {
                                     "deletedRegion": {
