@@ -3,7 +3,7 @@
 # without reaching anything but the package registries. Idempotent: a finished install is
 # recorded by a stamp file and reused.
 #
-#   install-code-server.sh PREFIX      -> PREFIX/node_modules/.bin/code-server
+#   install-code-server.sh PREFIX    -> PREFIX/node_modules/.bin/code-server
 #
 # Offline fixes:
 # - @vscode/ripgrep's postinstall downloads rg from GitHub unless its download cache already
@@ -43,27 +43,24 @@ if [ "$node_major" != 20 ]; then
   exit 1
 fi
 
-# Seed @vscode/ripgrep's download cache with Debian's rg, for every version and tag that the
-# pinned code-server locks (read from the package's shrinkwrap after download).
+# Seed @vscode/ripgrep's download cache with Debian's rg. The package version and release tag
+# are those locked by code-server 4.100.3 (lib/vscode/npm-shrinkwrap.json, and VERSION in
+# @vscode/ripgrep's lib/postinstall.js); bump them together with CODE_SERVER_VERSION.
+RG_PKG_VERSION="${RG_PKG_VERSION:-1.15.11}"
+RG_TAG="${RG_TAG:-v13.0.0-10}"
 mkdir -p "$PREFIX"
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
 export TMPDIR="$PREFIX/tmp"
-mkdir -p "$TMPDIR"
-cp /usr/bin/rg "$work/rg" 2>/dev/null || cp "$(command -v rg)" "$work/rg"
-tar -C "$work" -czf "$work/rg.tar.gz" rg
-arch="$(node -p 'process.arch')"
-case "$arch" in
+rg_cache="$TMPDIR/vscode-ripgrep-cache-$RG_PKG_VERSION"
+mkdir -p "$rg_cache"
+case "$(node -p 'process.arch')" in
   x64) target=x86_64-unknown-linux-musl ;;
   arm64) target=aarch64-unknown-linux-musl ;;
-  *) echo "unsupported architecture $arch" >&2; exit 1 ;;
+  *) echo "unsupported architecture $(node -p 'process.arch')" >&2; exit 1 ;;
 esac
-for rgver in 1.15.9 1.15.10 1.15.11 1.15.12 1.15.13 1.15.14; do
-  mkdir -p "$TMPDIR/vscode-ripgrep-cache-$rgver"
-  for tag in v13.0.0-10 v13.0.0-13 v13.0.0-4 v14.1.1-1; do
-    cp "$work/rg.tar.gz" "$TMPDIR/vscode-ripgrep-cache-$rgver/ripgrep-$tag-$target.tar.gz"
-  done
-done
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+cp "$(command -v rg)" "$work/rg"
+tar -C "$work" -czf "$rg_cache/ripgrep-$RG_TAG-$target.tar.gz" rg
 
 cd "$PREFIX"
 [ -f package.json ] || echo '{"name":"backend-audit-code-server","private":true}' > package.json
@@ -71,5 +68,10 @@ export npm_config_unsafe_perm=true npm_config_yes=true
 export npm_config_nodedir="${npm_config_nodedir:-$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")}"
 export npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false
 npm install --no-save --loglevel=error "code-server@$CODE_SERVER_VERSION"
+rg_bin="node_modules/code-server/lib/vscode/node_modules/@vscode/ripgrep/bin/rg"
+if [ ! -x "$rg_bin" ]; then
+  echo "code-server installed without $rg_bin: RG_PKG_VERSION/RG_TAG do not match this code-server" >&2
+  exit 1
+fi
 touch "$STAMP"
 echo "installed code-server $CODE_SERVER_VERSION in $PREFIX"
