@@ -44,3 +44,9 @@ bench: $(DEVSTAMP)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info server/*.egg-info .backend-audit-cache
+
+# The VS Code extension: lint, unit tests, esbuild bundle and the .vsix
+# (vscode-client/dist/backend-audit.vsix). The code-server end-to-end test runs in `make test`.
+vscode:
+	sh vscode-client/scripts/npm-ci-cached.sh
+	cd vscode-client && npm run --silent lint && npm test --silent && npm run --silent package
