@@ -60,6 +60,10 @@ export interface ServerSettings {
     sections: SectionKey[];
     /** Report output path as the user wrote it (relative to the workspace folder); absent: server default. */
     reportPath?: string;
+    /** Baseline file whose accepted findings are hidden; absent: the project file's. */
+    baseline?: string;
+    /** gitignore-style globs; when non-empty only matching files get diagnostics. */
+    focus: string[];
     /** `backendAudit.trace.server`. */
     trace: TraceLevel;
 }
@@ -119,13 +123,11 @@ export function normalizeSeverityMap(value: unknown): Record<Severity, LspSeveri
     return out;
 }
 
-/** Known section keys in audit order; unset means all ten, an explicit empty list means none. */
+/** Known section keys in audit order; unset, empty or all-unknown means all ten (as the server reads it). */
 export function normalizeSections(value: unknown): SectionKey[] {
-    if (!Array.isArray(value)) {
-        return [...SECTION_KEYS];
-    }
     const wanted = new Set(stringList(value).map((s) => s.toLowerCase()));
-    return SECTION_KEYS.filter((key) => wanted.has(key));
+    const sections = SECTION_KEYS.filter((key) => wanted.has(key));
+    return sections.length > 0 ? sections : [...SECTION_KEYS];
 }
 
 /** Rule selectors are ids or id prefixes (`RES`, `RES001`); compared upper-case. */
@@ -136,16 +138,19 @@ function ruleList(value: unknown): string[] {
 export function readServerSettings(get: SettingGetter): ServerSettings {
     const settings: ServerSettings = {
         debounceMs: normalizeDebounce(get('debounceMs')),
-        scope: oneOf(get('scope'), SCOPES, 'openFiles'),
+        scope: oneOf(get('scope'), SCOPES, 'workspace'),
         severityMap: normalizeSeverityMap(get('severityMap')),
         select: ruleList(get('select')),
         ignore: ruleList(get('ignore')),
         sections: normalizeSections(get('sections')),
+        focus: stringList(get('focus')),
         trace: oneOf(get('trace.server'), TRACE_LEVELS, 'off'),
     };
-    const reportPath = get('reportPath');
-    if (typeof reportPath === 'string' && reportPath.trim() !== '') {
-        settings.reportPath = reportPath.trim();
+    for (const key of ['reportPath', 'baseline'] as const) {
+        const value = get(key);
+        if (typeof value === 'string' && value.trim() !== '') {
+            settings[key] = value.trim();
+        }
     }
     return settings;
 }
@@ -182,6 +187,8 @@ export const RESTART_KEYS = [
     'ignore',
     'severityMap',
     'reportPath',
+    'baseline',
+    'focus',
 ] as const;
 
 /** Given `affects(fullKey)`, as `ConfigurationChangeEvent.affectsConfiguration`, is a restart needed? */

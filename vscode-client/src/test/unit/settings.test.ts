@@ -20,11 +20,12 @@ describe('readServerSettings', () => {
     it('gives the defaults when nothing is set', () => {
         assert.deepEqual(readServerSettings(getter({})), {
             debounceMs: 150,
-            scope: 'openFiles',
+            scope: 'workspace',
             severityMap: DEFAULT_SEVERITY_MAP,
             select: [],
             ignore: [],
             sections: [...SECTION_KEYS],
+            focus: [],
             trace: 'off',
         });
     });
@@ -33,7 +34,9 @@ describe('readServerSettings', () => {
         const s = readServerSettings(
             getter({
                 debounceMs: 0,
-                scope: 'workspace',
+                scope: 'openFiles',
+                focus: ['app/**'],
+                baseline: '.backend-audit-baseline.json',
                 select: ['res', ' OBS001 ', 'RES'],
                 ignore: ['API002'],
                 sections: ['resilience', 'architecture'],
@@ -43,7 +46,9 @@ describe('readServerSettings', () => {
             }),
         );
         assert.equal(s.debounceMs, 0);
-        assert.equal(s.scope, 'workspace');
+        assert.equal(s.scope, 'openFiles');
+        assert.deepEqual(s.focus, ['app/**']);
+        assert.equal(s.baseline, '.backend-audit-baseline.json');
         assert.deepEqual(s.select, ['RES', 'OBS001']);
         assert.deepEqual(s.ignore, ['API002']);
         // audit order, not the order the user typed
@@ -58,7 +63,7 @@ describe('readServerSettings', () => {
 
     it('falls back to defaults for invalid values', () => {
         const s = readServerSettings(getter({ scope: 'everything', 'trace.server': 'loud', reportPath: '   ' }));
-        assert.equal(s.scope, 'openFiles');
+        assert.equal(s.scope, 'workspace');
         assert.equal(s.trace, 'off');
         assert.equal('reportPath' in s, false);
     });
@@ -92,7 +97,8 @@ describe('normalizeSeverityMap', () => {
 });
 
 describe('normalizeSections', () => {
-    it('keeps an explicit empty list empty', () => assert.deepEqual(normalizeSections([]), []));
+    it('reads an empty list as all sections, as the server does', () =>
+        assert.deepEqual(normalizeSections([]), [...SECTION_KEYS]));
     it('drops unknown keys', () => assert.deepEqual(normalizeSections(['API', 'frontend']), ['api']));
     it('means all sections when unset', () => assert.equal(normalizeSections(undefined).length, 10));
 });
