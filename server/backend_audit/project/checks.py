@@ -16,6 +16,7 @@ from ..syntax.languages import expand_languages
 from ..syntax.positions import Position, Range
 from .facts import ProjectFacts
 from .manifests import Dependency
+from .versions import assess, current_version, load_version_facts, show
 
 
 def _files_match(patterns: list[str], files: list[str]) -> str | None:
@@ -78,6 +79,7 @@ def _anchor(rule: CompiledRule, facts: ProjectFacts) -> tuple[str | None, int]:
 def project_findings(pack: CompiledPack, facts: ProjectFacts, rule_filter=None) -> tuple[list[Finding], list[Evidence]]:
     findings: list[Finding] = []
     evidence: list[Evidence] = []
+    findings.extend(outdated_findings(pack, facts, rule_filter))
     for rule in pack.rules:
         check = rule.rule.match.project
         if check is None or (rule_filter is not None and not rule_filter(rule)):
@@ -119,7 +121,7 @@ def dependency_matches(
             continue
         wanted = {n.lower() for n in rule.rule.match.dependency}
         for dep in dependencies:
-            if dep.name not in wanted:
+            if dep.name not in wanted or dep.locked:
                 continue
             detail = rule.rule.message.replace("$name", dep.name).replace("$spec", dep.spec or "*")
             if rule.is_probe:
@@ -139,3 +141,65 @@ def dependency_matches(
                 )
             )
     return findings, evidence
+
+
+def outdated_findings(pack: CompiledPack, facts: ProjectFacts, rule_filter=None) -> list[Finding]:
+    """`outdated` rules: declared dependencies (versions resolved from lock files) compared with
+    the pack's dated version facts, reported on the declaring manifest line. Message
+    placeholders: $name, $spec, $current, $latest, $behind, $eol (the end-of-life date), $title,
+    $checked."""
+    rules = [r for r in pack.rules if r.is_outdated and (rule_filter is None or rule_filter(r))]
+    if not rules:
+        return []
+    data = load_version_facts(pack.data_dir)
+    if data is None:
+        return []
+    findings: list[Finding] = []
+    for rule in rules:
+        spec = rule.rule.match.outdated
+        assert spec is not None
+        wanted = {n.lower() for n in spec.dependency}
+        for dep in facts.dependencies:
+            if dep.name not in wanted or (spec.ecosystem and dep.ecosystem != spec.ecosystem):
+                continue
+            if dep.path is None or not rule.applies_to_path(dep.path):
+                continue
+            entry = data.entry_for(dep.name, dep.ecosystem)
+            current = current_version(dep.version, dep.spec)
+            if entry is None or current is None:
+                continue
+            result = assess(entry, current, data.checked)
+            if spec.eol is not None and result.eol != spec.eol:
+                continue
+            if result.behind is None and spec.min_behind > 0:
+                continue
+            behind = result.behind or 0
+            if behind < spec.min_behind or (spec.max_behind is not None and behind > spec.max_behind):
+                continue
+            values = {
+                "name": dep.name,
+                "spec": dep.spec or "*",
+                "current": dep.version or show(current),
+                "latest": entry.latest,
+                "behind": str(behind),
+                "eol": result.eol_date.isoformat() if result.eol_date else "",
+                "title": entry.title,
+                "checked": data.checked.isoformat(),
+            }
+            message = rule.rule.message
+            for key in sorted(values, key=len, reverse=True):
+                message = message.replace("$" + key, values[key])
+            findings.append(
+                Finding(
+                    rule=rule.id,
+                    name=rule.rule.name,
+                    section=rule.rule.section,
+                    severity=rule.severity,
+                    path=dep.path,
+                    range=Range(Position(dep.line, 0), Position(dep.line + 1, 0)),
+                    message=message,
+                    scope="file",
+                    fingerprint=fingerprint(rule.id, dep.path, dep.name, 0),
+                )
+            )
+    return findings

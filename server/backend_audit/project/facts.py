@@ -97,5 +97,7 @@ def resolve_locked(declared: list[Dependency], locked: list[Dependency]) -> list
             if folder == lock_folder or folder.startswith(lock_folder + "/") or lock_folder == "":
                 if best is None or len(lock_folder) > len(_folder(best.path)):
                     best = rec
+                elif lock_folder == _folder(best.path) and rec.spec == dep.spec and best.spec != dep.spec:
+                    best = rec  # Yarn lists one entry per requested range: take the declared one
         out.append(attrs.evolve(dep, version=best.version) if best is not None else dep)
     return out

@@ -129,7 +129,7 @@ def _exact(spec: str) -> str | None:
 def _find_name_line(text: str, name: str) -> int:
     pattern = re.compile(r"""(^|["'\s])""" + re.escape(name).replace(r"\-", "[-_.]") + r"""($|[\s"'=<>~!\[;^,])""", re.I | re.M)
     m = pattern.search(text)
-    return text.count("\n", 0, m.start()) if m else 0
+    return text.count("\n", 0, m.end(1)) if m else 0  # end(1): the prefix may be the newline
 
 
 def read_package_json(path: str, text: str) -> list[Dependency]:

@@ -146,10 +146,6 @@ def _parts(text: str) -> tuple[Version, bool] | None:
             out.append(None)
         else:
             out.append(int(group))
-    rest = text.strip()[m.end() :]
-    if rest.startswith(".*"):
-        wild = True
-        out = [*out[: len([g for g in m.groups() if g is not None])], None, None][:3]
     return (out[0], out[1], out[2]), wild
 
 
@@ -292,8 +288,6 @@ def show(v: Version) -> str:
             parts.append("x")
             break
         parts.append(str(p))
-    while len(parts) > 1 and parts[-1] == "0" and len(parts) > 2:
-        parts.pop()
     return ".".join(parts)
 
 
