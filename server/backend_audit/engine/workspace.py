@@ -110,7 +110,7 @@ def snapshot(doc: Document) -> Document:
     copy.source = doc.source
     tree = doc.tree
     if tree is not None:
-        copy._tree = tree.copy()  # noqa: SLF001 - Document has no public setter for its tree
+        copy._tree = tree.copy()  # Document has no public setter for its tree
     return copy
 
 

@@ -1,0 +1,44 @@
+"""End-to-end fixtures: a real server process over stdio, a small pack written for the tests,
+and temporary workspaces. Nothing here depends on the bundled pack's rules."""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+from lsp_harness import PACK_YAML, PROJECT_RULES, TEST_RULES, Harness
+
+
+@pytest.fixture
+def pack_dir(tmp_path: Path) -> Path:
+    root = tmp_path / "pack"
+    (root / "python").mkdir(parents=True)
+    shutil.copy(PACK_YAML, root / "pack.yaml")
+    (root / "python" / "resilience.yaml").write_text(TEST_RULES, encoding="utf-8")
+    (root / "python" / "observability.yaml").write_text(PROJECT_RULES, encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Callable[[dict[str, str]], Path]:
+    def build(files: dict[str, str]) -> Path:
+        root = tmp_path / "ws"
+        root.mkdir(exist_ok=True)
+        for name, text in files.items():
+            path = root / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(textwrap.dedent(text), encoding="utf-8")
+        return root
+
+    return build
+
+
+@pytest_asyncio.fixture
+async def harness(pack_dir: Path) -> AsyncIterator[Harness]:
+    h = Harness(pack_dir)
+    yield h
+    await h.stop()

@@ -1,0 +1,196 @@
+"""Helpers for the end-to-end tests: the test pack, client capability sets, a harness that starts
+the real server over stdio, and waiting on diagnostics (events, never sleeps)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types
+from pygls.protocol import default_converter
+from pytest_lsp import LanguageClient, client_capabilities
+from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, register_lsp_features
+
+REPO = Path(__file__).resolve().parents[2]
+PACK_YAML = REPO / "rules" / "backend-infrastructure" / "pack.yaml"
+SERVE = Path(__file__).with_name("serve.py")
+
+# Rule ids in the 9xx range so they never collide with the bundled pack's.
+TEST_RULES = r"""
+section: resilience
+rules:
+  - id: RES901
+    name: test-bare-except
+    severity: High
+    languages: [python]
+    checklist: resilience.global-exception-handling
+    message: "bare except hides failures"
+    rationale: "A bare except swallows SystemExit and KeyboardInterrupt."
+    match:
+      query: |
+        (except_clause "except" @match) @clause
+      where:
+        - capture: clause
+          regex: "^except\\s*:"
+    fix:
+      title: "Catch Exception instead of everything"
+      replace: "except Exception"
+    examples:
+      flagged:
+        - code: "try:\n    pass\nexcept:\n    pass\n"
+      ok:
+        - code: "try:\n    pass\nexcept ValueError:\n    pass\n"
+  - id: RES902
+    name: test-print-call
+    severity: Low
+    languages: [python]
+    message: "print() instead of logging"
+    match:
+      query: |
+        ((call function: (identifier) @fn) @match (#eq? @fn "print"))
+    fix:
+      title: "Log instead of printing"
+      target: fn
+      replace: "log.info"
+    examples:
+      flagged:
+        - code: "print('x')\n"
+      ok:
+        - code: "log.info('x')\n"
+"""
+
+PROJECT_RULES = r"""
+section: observability
+rules:
+  - id: OBS901
+    name: test-health-route
+    severity: Info
+    kind: probe
+    fact: health-endpoint
+    languages: [python]
+    message: "health route"
+    match:
+      query: |
+        ((string) @match (#match? @match "^[\"']/health"))
+    examples:
+      flagged:
+        - code: "@app.get('/health')\ndef health():\n    return {}\n"
+      ok:
+        - code: "@app.get('/orders')\ndef orders():\n    return []\n"
+  - id: OBS902
+    name: test-no-health-endpoint
+    severity: Medium
+    languages: []
+    message: "no health-check endpoint"
+    match:
+      project:
+        when: {languages: [python]}
+        unless: {facts: [health-endpoint]}
+        anchor: ["**/main.py"]
+    examples:
+      flagged:
+        - files: {"app/main.py": "x = 1\n"}
+      ok:
+        - files: {"app/main.py": "@app.get('/health')\ndef h():\n    return 1\n"}
+"""
+
+CLIENTS = {
+    "vscode": "visual-studio-code",
+    "neovim": "neovim@v0.11.0",
+}
+
+
+def capabilities(name: str, pull: bool | None = None) -> types.ClientCapabilities:
+    """A client's real capability set; `pull` adds or removes pull-diagnostic support."""
+    caps = client_capabilities(CLIENTS[name])
+    if pull is True:
+        caps.text_document = caps.text_document or types.TextDocumentClientCapabilities()
+        caps.text_document.diagnostic = types.DiagnosticClientCapabilities(dynamic_registration=False)
+        caps.workspace = caps.workspace or types.WorkspaceClientCapabilities()
+        caps.workspace.diagnostics = types.DiagnosticWorkspaceClientCapabilities(refresh_support=True)
+    elif pull is False and caps.text_document is not None:
+        caps.text_document.diagnostic = None
+    return caps
+
+
+def make_client() -> LanguageClient:
+    """pytest-lsp's test client, also recording every publishDiagnostics (with its version)."""
+    client = LanguageClient(converter_factory=default_converter)
+    client.published = []  # type: ignore[attr-defined]
+
+    def publish(c: LanguageClient, params: types.PublishDiagnosticsParams) -> None:
+        c.diagnostics[params.uri] = params.diagnostics
+        c.published.append(params)  # type: ignore[attr-defined]
+
+    register_lsp_features(client, {**DEFAULT_CLIENT_FEATURES, types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS: publish})
+    return client
+
+
+async def wait_for_diagnostics(
+    client: LanguageClient, uri: str, predicate: Callable[[list[types.Diagnostic]], bool]
+) -> list[types.Diagnostic]:
+    """Await publishDiagnostics until the URI's diagnostics satisfy `predicate`."""
+    while True:
+        current = client.diagnostics.get(uri)
+        if current is not None and predicate(list(current)):
+            return list(current)
+        await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+
+
+def codes(diagnostics: list[types.Diagnostic]) -> list[str]:
+    return sorted(str(d.code) for d in diagnostics)
+
+
+def open_doc(client: LanguageClient, path: Path, text: str | None = None, version: int = 1) -> str:
+    uri = path.as_uri()
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(
+            text_document=types.TextDocumentItem(
+                uri=uri, language_id="python", version=version, text=path.read_text(encoding="utf-8") if text is None else text
+            )
+        )
+    )
+    return uri
+
+
+class Harness:
+    """Starts the server for one test: `await h.start(root, client="vscode", options={...})`."""
+
+    def __init__(self, pack: Path) -> None:
+        self.pack = pack
+        self.client: LanguageClient | None = None
+        self.result: types.InitializeResult | None = None
+
+    async def start(
+        self,
+        root: Path,
+        client: str = "vscode",
+        options: dict[str, Any] | None = None,
+        pull: bool | None = None,
+        rules: list[Path] | None = None,
+        caps: types.ClientCapabilities | None = None,
+    ) -> LanguageClient:
+        lsp = make_client()
+        cmd = [sys.executable, str(SERVE), "--pack", str(self.pack)]
+        for r in rules or []:
+            cmd += ["--rules", str(r)]
+        await lsp.start_io(*cmd)
+        self.client = lsp
+        self.result = await lsp.initialize_session(
+            types.InitializeParams(
+                capabilities=caps or capabilities(client, pull),
+                root_uri=root.as_uri(),
+                workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name="ws")],
+                initialization_options=options if options is not None else {"debounceMs": 0},
+            )
+        )
+        return lsp
+
+    async def stop(self) -> None:
+        if self.client is not None:
+            await self.client.shutdown_session()
+            await self.client.stop()
+
+
