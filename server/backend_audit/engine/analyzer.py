@@ -55,6 +55,11 @@ class Analyzer:
 
     # -- selection ---------------------------------------------------------------------------
     def selected(self, rule: CompiledRule) -> bool:
+        if rule.is_probe and rule.rule.enabled:
+            # Probes show nothing; they record the facts that project checks and the report
+            # read. `--select RES080` must still see the health-endpoint evidence, so an enabled
+            # probe always runs unless it is ignored by its own id or name.
+            return not any(t in (rule.id, rule.rule.name) for t in self.config.ignore)
         return self.selected_id(rule.id, rule.rule.name, rule.rule.section, rule.rule.enabled)
 
     def selected_id(self, rule_id: str, name: str, section: str, enabled: bool = True) -> bool:
