@@ -3,7 +3,8 @@
 //   1. tagged diagnostics from backend-audit arrive (Problems view),
 //   2. a quick fix applies (the file on disk changes, the diagnostic goes away),
 //   3. Generate Audit Report writes the report and opens its Markdown preview,
-//   4. the status bar shows the overall score that the report computed.
+//   4. the status bar shows the overall score that the report computed,
+//   5. in a second, JavaScript-only workspace the extension activates and shows diagnostics.
 //
 //   node e2e/run.mjs --code-server BIN --vsix FILE --server-bin DIR [--workspace DIR] [--artifacts DIR]
 //
@@ -28,6 +29,7 @@ const { values: opts } = parseArgs({
         vsix: { type: 'string', default: join(client, 'dist', 'backend-audit.vsix') },
         'server-bin': { type: 'string', default: join(repo, '.venv', 'bin') },
         workspace: { type: 'string', default: join(client, 'test-fixtures', 'workspace') },
+        'js-workspace': { type: 'string', default: join(client, 'test-fixtures', 'js-workspace') },
         artifacts: { type: 'string', default: join(client, 'dist', 'e2e') },
         chromium: { type: 'string', default: process.env.CHROMIUM ?? '/usr/bin/chromium' },
         timeout: { type: 'string', default: '60000' },
@@ -39,6 +41,8 @@ const EXTENSION_ID = 'backend-audit.backend-audit';
 const FILE = 'app/orders.py';
 const RULE = 'RES001';
 const REPORT = 'audit-report.md';
+const JS_FILE = 'src/server.js';
+const JS_RULE = 'RES040';
 
 if (!opts['code-server']) {
     console.error('--code-server is required');
@@ -55,11 +59,13 @@ const log = (msg) => console.log(`[e2e +${((Date.now() - started) / 1000).toFixe
 
 const tmp = mkdtempSync(join(tmpdir(), 'backend-audit-e2e-'));
 const ws = join(tmp, 'workspace');
+const jsWs = join(tmp, 'js-workspace');
 const userData = join(tmp, 'user-data');
 const extensions = join(tmp, 'extensions');
 const xdg = join(tmp, 'xdg');
 mkdirSync(opts.artifacts, { recursive: true });
 cpSync(opts.workspace, ws, { recursive: true });
+cpSync(opts['js-workspace'], jsWs, { recursive: true });
 mkdirSync(join(userData, 'User'), { recursive: true });
 writeFileSync(
     join(userData, 'User', 'settings.json'),
@@ -311,6 +317,31 @@ async function main() {
     await screenshot('status-bar');
     log(`status bar shows "${expected}" (report overall ${JSON.stringify(overall)})`);
     void statusText;
+
+    // 5. A JavaScript-only workspace: the extension activates there too and shows diagnostics.
+    await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(jsWs)}`);
+    await page.locator('.monaco-workbench .part.statusbar').waitFor({ state: 'visible' });
+    await openFile(JS_FILE);
+    await runCommand('View: Focus Problems');
+    const jsDiagnostics = await waitFor(`a ${JS_RULE} diagnostic in the JavaScript workspace`, async () => {
+        const text = await problemsText();
+        return text.includes(JS_RULE) && text.includes('backend-audit') ? text : undefined;
+    });
+    await screenshot('javascript-workspace');
+    log(`javascript diagnostics: ${jsDiagnostics.replace(/\s+/g, ' ').slice(0, 200)}`);
+}
+
+/** The tail of the extension's output channel ("Backend Audit"), the first place to look on failure. */
+function extensionLog() {
+    const logs = join(userData, 'logs');
+    if (!existsSync(logs)) {
+        return '(no logs)';
+    }
+    const found = spawnSync('find', [logs, '-name', 'Backend Audit.log'], { encoding: 'utf8' }).stdout.trim().split('\n');
+    return found
+        .filter(Boolean)
+        .map((f) => `${f}:\n${readFileSync(f, 'utf8').split('\n').slice(-40).join('\n')}`)
+        .join('\n');
 }
 
 async function cleanup(ok) {
@@ -341,6 +372,7 @@ try {
     if (file) {
         console.error(`[e2e] screenshot: ${file}`);
     }
+    console.error(`[e2e] extension output:\n${extensionLog()}`);
     console.error(`[e2e] code-server log tail:\n${codeServerLog.split('\n').slice(-30).join('\n')}`);
     await cleanup(false);
     process.exit(1);
