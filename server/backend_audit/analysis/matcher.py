@@ -111,22 +111,81 @@ def _spec_matches(spec: CompiledNodeSpec, node: ts.Node, source: bytes) -> bool:
     return True
 
 
-def _inside(spec: CompiledNodeSpec, node: ts.Node, source: bytes) -> bool:
-    depth = 0
-    parent = node.parent
-    while parent is not None:
-        depth += 1
-        if spec.max_depth is not None and depth > spec.max_depth:
-            return False
+HAS_BUDGET = 2_000_000
+"""Descendant visits allowed per document for has/not-has, so a pathologically nested file
+(``f(f(f(…)))`` 10,000 deep) costs bounded time: past it, the rule stops on that file with an
+error instead of running for minutes."""
+
+
+class BudgetExceeded(RuntimeError):
+    pass
+
+
+class _Climb:
+    """Per-document memo for relational constraints.
+
+    tree-sitter finds a node's parent by descending from the root, so ``node.parent`` costs
+    O(depth), and climbing from every match of a deeply nested file is cubic (10,000 nested
+    calls took minutes). Parents and ``inside`` answers are memoised by node id, which makes
+    the climbs of one document linear overall."""
+
+    __slots__ = ("inside", "parents", "visits")
+
+    def __init__(self) -> None:
+        self.parents: dict[int, ts.Node | None] = {}
+        self.inside: dict[tuple[int, int], bool] = {}
+        self.visits = 0
+
+    def parent(self, node: ts.Node) -> ts.Node | None:
+        key = node.id
+        if key in self.parents:
+            return self.parents[key]
+        parent = self.parents[key] = node.parent
+        return parent
+
+
+def _inside(spec: CompiledNodeSpec, node: ts.Node, source: bytes, climb: _Climb | None = None) -> bool:
+    climb = climb or _Climb()
+    if spec.max_depth is not None:
+        depth = 0
+        parent = climb.parent(node)
+        while parent is not None:
+            depth += 1
+            if depth > spec.max_depth:
+                return False
+            if _spec_matches(spec, parent, source):
+                return True
+            if parent.type in spec.stop_at:
+                return False
+            parent = climb.parent(parent)
+        return False
+    # Every node on the way up shares the answer of the first node whose answer is known.
+    sid = id(spec)
+    chain = [node]
+    current = node
+    while True:
+        known = climb.inside.get((sid, current.id))
+        if known is not None:
+            result = known
+            break
+        parent = climb.parent(current)
+        if parent is None:
+            result = False
+            break
         if _spec_matches(spec, parent, source):
-            return True
+            result = True
+            break
         if parent.type in spec.stop_at:
-            return False
-        parent = parent.parent
-    return False
+            result = False
+            break
+        chain.append(parent)
+        current = parent
+    for n in chain:
+        climb.inside[(sid, n.id)] = result
+    return result
 
 
-def _has(spec: CompiledNodeSpec, node: ts.Node, source: bytes, language: str) -> bool:
+def _has(spec: CompiledNodeSpec, node: ts.Node, source: bytes, language: str, climb: _Climb | None = None) -> bool:
     query = spec.queries.get(language)
     if query is not None:
         cursor = ts.QueryCursor(query)
@@ -141,11 +200,15 @@ def _has(spec: CompiledNodeSpec, node: ts.Node, source: bytes, language: str) ->
                 if any(_spec_matches(spec, n, source) for ns in captures.values() for n in ns):
                     return True
         return False
+    climb = climb or _Climb()
     cursor = node.walk()
     # Pre-order walk over descendants (the node itself excluded).
     if not cursor.goto_first_child():
         return False
     while True:
+        climb.visits += 1
+        if climb.visits > HAS_BUDGET:
+            raise BudgetExceeded(f"has/not-has stopped after {HAS_BUDGET:,} nodes: the file is nested too deeply")
         current = cursor.node
         if current is not None and _spec_matches(spec, current, source):
             return True
@@ -156,7 +219,10 @@ def _has(spec: CompiledNodeSpec, node: ts.Node, source: bytes, language: str) ->
                 return False
 
 
-def _check_constraints(rule: CompiledRule, captures: dict[str, list[ts.Node]], doc: Document, language: str) -> bool:
+def _check_constraints(
+    rule: CompiledRule, captures: dict[str, list[ts.Node]], doc: Document, language: str, climb: _Climb | None = None
+) -> bool:
+    climb = climb or _Climb()
     source = doc.source
     for c in rule.constraints:
         nodes = captures.get(c.capture)
@@ -175,13 +241,13 @@ def _check_constraints(rule: CompiledRule, captures: dict[str, list[ts.Node]], d
                 return False
             if c.not_regex is not None and c.not_regex.search(text):
                 return False
-        if c.inside is not None and not _inside(c.inside, node, source):
+        if c.inside is not None and not _inside(c.inside, node, source, climb):
             return False
-        if c.not_inside is not None and _inside(c.not_inside, node, source):
+        if c.not_inside is not None and _inside(c.not_inside, node, source, climb):
             return False
-        if c.has is not None and not _has(c.has, node, source, language):
+        if c.has is not None and not _has(c.has, node, source, language, climb):
             return False
-        if c.not_has is not None and _has(c.not_has, node, source, language):
+        if c.not_has is not None and _has(c.not_has, node, source, language, climb):
             return False
     return True
 
@@ -232,13 +298,19 @@ def analyze_document(
         if batch is not None:
             cursor = ts.QueryCursor(batch.query)
             seen: set[tuple[str, int, int]] = set()
+            climb = _Climb()
             for pattern_index, captures in cursor.matches(tree.root_node, predicate=_predicate(doc.source)):
                 rule = batch.rule_of_pattern[pattern_index]
                 if not applicable(rule):
                     continue
                 try:
-                    if rule.constraints and not _check_constraints(rule, captures, doc, language):
+                    if rule.constraints and not _check_constraints(rule, captures, doc, language, climb):
                         continue
+                except BudgetExceeded as exc:
+                    message = f"{rule.id}: {exc}"
+                    if message not in result.errors:
+                        result.errors.append(message)
+                    continue
                 except Exception as exc:  # a rule bug must not take the file down
                     result.errors.append(f"{rule.id}: {exc!r}")
                     continue

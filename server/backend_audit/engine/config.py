@@ -93,7 +93,7 @@ def load_config(root: Path, explicit: Path | None = None) -> Config:
     if pyproject.is_file():
         try:
             data = tomllib.loads(pyproject.read_text(encoding="utf-8", errors="replace"))
-        except tomllib.TOMLDecodeError as exc:
+        except (tomllib.TOMLDecodeError, RecursionError) as exc:  # RecursionError: nested too deeply
             # A broken pyproject is the project's business unless it holds our table.
             if "backend-audit" in pyproject.read_text(encoding="utf-8", errors="replace"):
                 raise ConfigError([LoadError("pyproject.toml", getattr(exc, "lineno", None), f"invalid TOML: {exc}")]) from None
