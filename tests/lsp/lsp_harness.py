@@ -119,12 +119,27 @@ def make_client() -> LanguageClient:
     """pytest-lsp's test client, also recording every publishDiagnostics (with its version)."""
     client = LanguageClient(converter_factory=default_converter)
     client.published = []  # type: ignore[attr-defined]
+    client.registrations = []  # type: ignore[attr-defined]
+
+    def register(c: LanguageClient, params: types.RegistrationParams) -> None:
+        c.registrations.extend(params.registrations)  # type: ignore[attr-defined]
+
+    def unregister(c: LanguageClient, params: types.UnregistrationParams) -> None:
+        return None
 
     def publish(c: LanguageClient, params: types.PublishDiagnosticsParams) -> None:
         c.diagnostics[params.uri] = params.diagnostics
         c.published.append(params)  # type: ignore[attr-defined]
 
-    register_lsp_features(client, {**DEFAULT_CLIENT_FEATURES, types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS: publish})
+    register_lsp_features(
+        client,
+        {
+            **DEFAULT_CLIENT_FEATURES,
+            types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS: publish,
+            types.CLIENT_REGISTER_CAPABILITY: register,
+            types.CLIENT_UNREGISTER_CAPABILITY: unregister,
+        },
+    )
     return client
 
 
@@ -194,3 +209,77 @@ class Harness:
             await self.client.stop()
 
 
+
+
+def to_offset(text: str, position: types.Position, encoding: str) -> int:
+    """A client position (in `encoding` units) as an index into `text`."""
+    lines = text.split("\n")
+    line = lines[position.line] if position.line < len(lines) else ""
+    start = sum(len(x) + 1 for x in lines[: position.line])
+    units = 0
+    for i, ch in enumerate(line):
+        if units >= position.character:
+            return start + i
+        units += len(ch.encode("utf-16-le")) // 2 if encoding == "utf-16" else len(ch.encode("utf-8")) if encoding == "utf-8" else 1
+    return start + len(line)
+
+
+def to_position(text: str, index: int, encoding: str) -> types.Position:
+    """An index into `text` as a client position in `encoding` units."""
+    before = text[:index]
+    line = before.count("\n")
+    col_text = before[before.rfind("\n") + 1 :]
+    if encoding == "utf-16":
+        units = len(col_text.encode("utf-16-le")) // 2
+    elif encoding == "utf-8":
+        units = len(col_text.encode("utf-8"))
+    else:
+        units = len(col_text)
+    return types.Position(line=line, character=units)
+
+
+def apply_text_edits(text: str, edits: list[types.TextEdit], encoding: str) -> str:
+    """Apply LSP text edits the way a client does (ranges in the negotiated encoding)."""
+    spans = sorted(
+        ((to_offset(text, e.range.start, encoding), to_offset(text, e.range.end, encoding), e.new_text) for e in edits),
+        key=lambda s: (s[0], s[1]),
+        reverse=True,
+    )
+    for start, end, new in spans:
+        text = text[:start] + new + text[end:]
+    return text
+
+
+def edits_of(edit: types.WorkspaceEdit | None, uri: str) -> list[types.TextEdit]:
+    if edit is None:
+        return []
+    if edit.document_changes:
+        return [e for dc in edit.document_changes if dc.text_document.uri == uri for e in dc.edits]  # type: ignore[union-attr]
+    return list((edit.changes or {}).get(uri, []))
+
+
+def encoding_of(result: types.InitializeResult) -> str:
+    return str(result.capabilities.position_encoding or "utf-16")
+
+
+def change_doc(client: LanguageClient, uri: str, version: int, changes: list[tuple[types.Range | None, str]]) -> None:
+    content: list = []
+    for rng, text in changes:
+        if rng is None:
+            content.append(types.TextDocumentContentChangeWholeDocument(text=text))
+        else:
+            content.append(types.TextDocumentContentChangePartial(range=rng, text=text))
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version), content_changes=content
+        )
+    )
+
+
+async def wait_for_version(client: LanguageClient, uri: str, version: int) -> types.PublishDiagnosticsParams:
+    """Await the publishDiagnostics of one document version."""
+    while True:
+        for p in client.published:  # type: ignore[attr-defined]
+            if p.uri == uri and p.version == version:
+                return p
+        await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)

@@ -46,7 +46,8 @@ def to_diagnostic(
     if finding.fix is not None:
         data["fix"] = finding.fix.to_json()
     compiled = pack.rule(finding.rule)
-    href = pack.docs_url(compiled.rule) if compiled is not None else None
+    # Findings without a pack rule (CFG000, the unused suppression) still have a docs page.
+    href = pack.docs_url(compiled.rule) if compiled is not None else pack.header.docs_url.format(id=finding.rule, name=finding.name)
     tags = [types.DiagnosticTag.Unnecessary] if "unnecessary" in finding.tags else None
     return types.Diagnostic(
         range=positions.range_to_client(doc, finding.range),

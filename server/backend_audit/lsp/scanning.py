@@ -78,17 +78,23 @@ class Scanner:
     def start(self) -> asyncio.Task:
         """(Re)start the scan; the running one, if any, is cancelled."""
         self.cancel()
-        self._task = asyncio.ensure_future(self._run())
+        stop = self._stop = threading.Event()
+        self._task = asyncio.ensure_future(self._run(stop))
         return self._task
 
     async def run(self) -> dict[str, Any]:
-        return await self.start()
+        """Scan, and answer with the scan that completes (a newer one replaces a cancelled one)."""
+        task = self.start()
+        while True:
+            result = await task
+            if not result.get("cancelled") or self._task is task or self._task is None:
+                return result
+            task = self._task
 
-    async def _run(self) -> dict[str, Any]:
+    async def _run(self, stop: threading.Event) -> dict[str, Any]:
         s = self.session
         if s.analyzer is None or s.state is None:
             return {"files": 0, "findings": 0}
-        stop = self._stop = threading.Event()
         analyzer = s.analyzer
         progress = Progress(s, "Backend audit")
         await progress.begin("scanning the workspace")
