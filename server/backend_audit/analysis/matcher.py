@@ -22,7 +22,7 @@ from ..rules.compiler import (
     CompiledRule,
 )
 from ..rules.model import Relevance
-from ..rules.regex import RegexError, compile_regex
+from ..rules.regex import Pattern, RegexError, compile_regex
 from .document import Document
 from .finding import Evidence, Finding, Fix, TextEdit, fingerprint, mask_secret
 from .suppress import Suppression, parse_suppressions
@@ -50,9 +50,28 @@ def node_text(source: bytes, node: ts.Node) -> str:
     return source[node.start_byte : node.end_byte].decode("utf-8", "replace")
 
 
+try:  # google-re2's compiled object matches UTF-8 bytes directly (no str round trip)
+    from re2 import _Anchor as _RE2_ANCHOR
+
+    _UNANCHORED = _RE2_ANCHOR.UNANCHORED
+except ImportError:  # pragma: no cover - another re2 binding
+    _UNANCHORED = None
+
+
+def search_bytes(pattern: Pattern, data: bytes) -> bool:
+    """``pattern.search(data.decode())`` without decoding: the hot path of every regex
+    predicate and constraint. google-re2's Python wrapper re-encodes a str and maps offsets back
+    on every call, which cost more than the query itself; its compiled object searches the
+    UTF-8 bytes directly (the same RE2 program, so the same answer for UTF-8 text)."""
+    raw = getattr(pattern, "_regexp", None)
+    if raw is None or _UNANCHORED is None:  # pragma: no cover - another re2 binding
+        return pattern.search(data.decode("utf-8", "replace")) is not None
+    return raw.Match(_UNANCHORED, data, 0, len(data))[0][0] != -1
+
+
 def count_loc(source: bytes) -> int:
     """Non-blank lines."""
-    return sum(1 for line in source.splitlines() if line.strip())
+    return sum(map(bool, map(bytes.strip, source.splitlines())))
 
 
 def is_backend_file(path: str, text: str, relevance: Relevance, _cache: dict = {}) -> bool:  # noqa: B006
@@ -83,18 +102,46 @@ def is_backend_file(path: str, text: str, relevance: Relevance, _cache: dict = {
     return any(k in head for k in relevance.config_keys) or relevance.always_include
 
 
-def _predicate(source: bytes) -> Callable:
-    def predicate(name: str, args: list, pattern_index: int, captures: dict) -> bool:
-        if name not in (MATCH_PREDICATE, NOT_MATCH_PREDICATE):
-            return True
-        capture, pattern = args[0][0], args[1][0]
+_PREDICATE_REGEXES: dict[str, Pattern | None] = {}
+
+
+def _predicate_regex(pattern: str) -> Pattern | None:
+    regex = _PREDICATE_REGEXES.get(pattern, False)
+    if regex is False:
         try:
             regex = compile_regex(pattern)
         except RegexError:
+            regex = None
+        _PREDICATE_REGEXES[pattern] = regex
+    return regex
+
+
+def _predicate(source: bytes) -> Callable:
+    # Called by tree-sitter for every candidate match of a pattern with a regex predicate (on
+    # an `(identifier) @x (#match? @x ...)` pattern: once per identifier in the file), so it is
+    # kept to dict lookups, a bytes slice and one RE2 call.
+    regexes = _PREDICATE_REGEXES
+
+    def predicate(name: str, args: list, pattern_index: int, captures: dict) -> bool:
+        if name == MATCH_PREDICATE:
+            positive = True
+        elif name == NOT_MATCH_PREDICATE:
+            positive = False
+        else:
+            return True
+        pattern = args[1][0]
+        regex = regexes.get(pattern, False)
+        if regex is False:
+            regex = _predicate_regex(pattern)
+        if regex is None:
             return False
-        nodes = captures.get(capture, [])
-        matched = all(regex.search(node_text(source, n)) for n in nodes) if nodes else False
-        return matched if name == MATCH_PREDICATE else not matched
+        nodes = captures.get(args[0][0])
+        if not nodes:
+            return not positive
+        for n in nodes:
+            if not search_bytes(regex, source[n.start_byte : n.end_byte]):
+                return not positive
+        return positive
 
     return predicate
 
@@ -103,10 +150,10 @@ def _spec_matches(spec: CompiledNodeSpec, node: ts.Node, source: bytes) -> bool:
     if spec.kinds and node.type not in spec.kinds:
         return False
     if spec.regex is not None or spec.not_regex is not None:
-        text = node_text(source, node)
-        if spec.regex is not None and not spec.regex.search(text):
+        data = source[node.start_byte : node.end_byte]
+        if spec.regex is not None and not search_bytes(spec.regex, data):
             return False
-        if spec.not_regex is not None and spec.not_regex.search(text):
+        if spec.not_regex is not None and search_bytes(spec.not_regex, data):
             return False
     return True
 
@@ -129,12 +176,21 @@ class _Climb:
     calls took minutes). Parents and ``inside`` answers are memoised by node id, which makes
     the climbs of one document linear overall."""
 
-    __slots__ = ("inside", "parents", "visits")
+    __slots__ = ("file_hits", "inside", "parents", "visits")
 
     def __init__(self) -> None:
         self.parents: dict[int, ts.Node | None] = {}
         self.inside: dict[tuple[int, int], bool] = {}
         self.visits = 0
+        self.file_hits: dict[int, bool] = {}
+        """file-regex answers by regex id: one search of the whole file per regex, not per match."""
+
+    def file_matches(self, regex: Pattern, source: bytes) -> bool:
+        key = id(regex)
+        hit = self.file_hits.get(key)
+        if hit is None:
+            hit = self.file_hits[key] = search_bytes(regex, source)
+        return hit
 
     def parent(self, node: ts.Node) -> ts.Node | None:
         key = node.id
@@ -227,19 +283,19 @@ def _check_constraints(
     for c in rule.constraints:
         nodes = captures.get(c.capture)
         node = nodes[0] if nodes else None
-        if c.file_regex is not None and not c.file_regex.search(doc.text):
+        if c.file_regex is not None and not climb.file_matches(c.file_regex, source):
             return False
-        if c.not_file_regex is not None and c.not_file_regex.search(doc.text):
+        if c.not_file_regex is not None and climb.file_matches(c.not_file_regex, source):
             return False
         if node is None:
             if c.regex is not None or c.inside is not None or c.has is not None:
                 return False
             continue
         if c.regex is not None or c.not_regex is not None:
-            text = node_text(source, node)
-            if c.regex is not None and not c.regex.search(text):
+            data = source[node.start_byte : node.end_byte]
+            if c.regex is not None and not search_bytes(c.regex, data):
                 return False
-            if c.not_regex is not None and c.not_regex.search(text):
+            if c.not_regex is not None and search_bytes(c.not_regex, data):
                 return False
         if c.inside is not None and not _inside(c.inside, node, source, climb):
             return False
@@ -283,7 +339,16 @@ def analyze_document(
     if language is None:
         return result
 
+    answers: dict[str, bool] = {}
+
     def applicable(rule: CompiledRule) -> bool:
+        # Asked once per match; the answer is per rule and file (path specs cost a glob match).
+        answer = answers.get(rule.id)
+        if answer is None:
+            answer = answers[rule.id] = _applicable(rule)
+        return answer
+
+    def _applicable(rule: CompiledRule) -> bool:
         if rule_filter is not None and not rule_filter(rule):
             return False
         if rule.rule.backend_only and not backend:
@@ -295,6 +360,10 @@ def analyze_document(
     if tree is not None:
         result.has_syntax_errors = tree.root_node.has_error
         batch = pack.batch(language)
+        if batch is not None and rule_filter is not None:
+            # Rules left out by select/ignore leave the query too: their patterns (and regex
+            # predicates) then cost nothing, instead of matching and being dropped.
+            batch = pack.batch(language, frozenset(r.id for r in batch.rules if rule_filter(r)))
         if batch is not None:
             cursor = ts.QueryCursor(batch.query)
             seen: set[tuple[str, int, int]] = set()
@@ -399,7 +468,28 @@ def _pattern_hits(rule: CompiledRule, doc: Document, text: str) -> Iterable[_Hit
         values.update({k: v for k, v in groupdict.items() if v is not None})
         if span[1] == span[0]:
             continue
+        if rule.constraints and not _pattern_constraints_hold(rule, values, text):
+            continue
         yield _Hit(rule, byte_offset(span[0]), byte_offset(span[1]), values)
+
+
+def _pattern_constraints_hold(rule: CompiledRule, values: dict[str, str], text: str) -> bool:
+    """`where` on a pattern rule: regex conditions on named groups (``match`` = whole match)."""
+    for c in rule.constraints:
+        if c.file_regex is not None and not c.file_regex.search(text):
+            return False
+        if c.not_file_regex is not None and c.not_file_regex.search(text):
+            return False
+        value = values.get(c.capture)
+        if value is None:
+            if c.regex is not None:
+                return False
+            continue
+        if c.regex is not None and not c.regex.search(value):
+            return False
+        if c.not_regex is not None and c.not_regex.search(value):
+            return False
+    return True
 
 
 def _build_fix(rule: CompiledRule, captures: dict[str, list[ts.Node]], values: dict[str, str], doc: Document) -> Fix | None:

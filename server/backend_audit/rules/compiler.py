@@ -248,8 +248,22 @@ def compile_rule(rule: Rule, path: str, line: int, header: PackHeader) -> Compil
             if not languages:
                 raise CompileError("a pattern rule needs languages (e.g. dotenv, yaml, properties, python)")
             compiled.pattern = compile_regex(m.pattern)
-            if m.where:
-                raise CompileError("where applies to query rules only")
+            for constraint in m.where:
+                # Pattern rules take regex conditions on named groups (or the whole match), so
+                # a secret rule can exclude placeholders without RE2 lookarounds.
+                if constraint.inside or constraint.not_inside or constraint.has or constraint.not_has:
+                    raise CompileError("pattern rules take only regex, not-regex, file-regex and not-file-regex in where")
+                if constraint.capture != "match" and constraint.capture not in compiled.pattern.groupindex:
+                    raise CompileError(f"where: group {constraint.capture!r} is not a named group of the pattern")
+                compiled.constraints.append(
+                    CompiledConstraint(
+                        capture=constraint.capture,
+                        regex=_regex(constraint.regex),
+                        not_regex=_regex(constraint.not_regex),
+                        file_regex=_regex(constraint.file_regex),
+                        not_file_regex=_regex(constraint.not_file_regex),
+                    )
+                )
             if rule.fix:
                 raise CompileError("fixes are supported on query rules only")
         elif m.project:
@@ -263,8 +277,8 @@ def compile_rule(rule: Rule, path: str, line: int, header: PackHeader) -> Compil
                 raise CompileError("outdated checks cannot carry a fix")
             if o.min_behind < 0 or (o.max_behind is not None and o.max_behind < o.min_behind):
                 raise CompileError("outdated: need 0 <= min-behind <= max-behind")
-        if m.where and not m.query:
-            raise CompileError("where applies to query rules only")
+        if m.where and not (m.query or m.pattern):
+            raise CompileError("where applies to query and pattern rules only")
     except RegexError as exc:
         raise CompileError(str(exc)) from None
     return compiled
@@ -276,6 +290,8 @@ class QueryBatch:
 
     query: ts.Query
     rule_of_pattern: list[CompiledRule]
+    rules: tuple[CompiledRule, ...] = ()
+    """The member rules, in pattern order."""
 
 
 @attrs.define(eq=False)
@@ -287,6 +303,7 @@ class CompiledPack:
     maturity_path: Path | None = None
     data_dir: Path | None = None
     _batches: dict[str, QueryBatch | None] = attrs.field(factory=dict)
+    _sub_batches: dict[tuple[str, frozenset[str]], QueryBatch | None] = attrs.field(factory=dict)
     _lock: threading.Lock = attrs.field(factory=threading.Lock)
 
     @property
@@ -308,17 +325,32 @@ class CompiledPack:
     def docs_url(self, rule: Rule) -> str:
         return self.header.docs_url.format(id=rule.id, name=rule.name)
 
-    def batch(self, language: str) -> QueryBatch | None:
-        """The combined query of a language's query rules (built once, thread-safe)."""
-        if language in self._batches:
-            return self._batches[language]
-        with self._lock:
-            if language not in self._batches:
-                self._batches[language] = self._build_batch(language)
-        return self._batches[language]
+    def batch(self, language: str, only: frozenset[str] | None = None) -> QueryBatch | None:
+        """The combined query of a language's query rules (built once, thread-safe).
 
-    def _build_batch(self, language: str) -> QueryBatch | None:
-        members = [r for r in self.rules if language in r.queries]
+        With `only`, the query of just those rules (for a select/ignore that leaves rules out);
+        each distinct selection is built once."""
+        full = self._batches.get(language, False)
+        if full is False:
+            with self._lock:
+                if language not in self._batches:
+                    self._batches[language] = self._build_batch(language)
+            full = self._batches[language]
+        if only is None or full is None or len(only) == len(full.rules):
+            return full
+        key = (language, only)
+        sub = self._sub_batches.get(key, False)
+        if sub is False:
+            with self._lock:
+                if key not in self._sub_batches:
+                    if len(self._sub_batches) > 32:  # configs change rarely; bound it anyway
+                        self._sub_batches.clear()
+                    self._sub_batches[key] = self._build_batch(language, only)
+                sub = self._sub_batches[key]
+        return sub
+
+    def _build_batch(self, language: str, only: frozenset[str] | None = None) -> QueryBatch | None:
+        members = [r for r in self.rules if language in r.queries and (only is None or r.id in only)]
         if not members:
             return None
         source = "\n".join(rewrite_predicates(r.query_source or "") for r in members)
@@ -328,7 +360,7 @@ class CompiledPack:
         query = ts.Query(ts_language(language), source)
         if query.pattern_count != len(rule_of_pattern):  # pragma: no cover - tree-sitter invariant
             raise RuntimeError("combined query lost patterns")
-        return QueryBatch(query, rule_of_pattern)
+        return QueryBatch(query, rule_of_pattern, tuple(members))
 
 
 def packs_dir() -> Path:
