@@ -358,7 +358,9 @@ async function main() {
     // 5. A JavaScript-only workspace: the extension activates there too and shows diagnostics.
     await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(jsWs)}`);
     await page.locator('.monaco-workbench .part.statusbar').waitFor({ state: 'visible' });
+    log('javascript workspace loaded');
     await openFile(JS_FILE);
+    log(`opened ${JS_FILE}`);
     await runCommand('View: Focus Problems');
     const jsDiagnostics = await waitFor(`a ${JS_RULE} diagnostic in the JavaScript workspace`, async () => {
         const text = await problemsText();
