@@ -84,7 +84,7 @@ def sarif_document(result: ScanResult, findings=None) -> dict[str, Any]:
                     "sectionTitle": pack.section_title(r.section),
                     "severity": compiled.severity.value,
                     "checklist": r.checklist,
-                    "tags": [r.section, *r.tags],
+                    "tags": list(dict.fromkeys([r.section, *r.tags])),  # SARIF: unique items
                     "security-severity": _SECURITY_SEVERITY[compiled.severity],
                 },
             }
