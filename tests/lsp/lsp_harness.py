@@ -3,6 +3,7 @@ the real server over stdio, and waiting on diagnostics (events, never sleeps).""
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -120,9 +121,11 @@ def make_client() -> LanguageClient:
     client = LanguageClient(converter_factory=default_converter)
     client.published = []  # type: ignore[attr-defined]
     client.registrations = []  # type: ignore[attr-defined]
+    client.registered = asyncio.Event()  # type: ignore[attr-defined]
 
     def register(c: LanguageClient, params: types.RegistrationParams) -> None:
         c.registrations.extend(params.registrations)  # type: ignore[attr-defined]
+        c.registered.set()  # type: ignore[attr-defined]
 
     def unregister(c: LanguageClient, params: types.UnregistrationParams) -> None:
         return None

@@ -50,6 +50,10 @@ class WorkspaceState:
     """Files no rule reads, kept for project checks on file presence (from the walker)."""
     project_findings: list[Finding] = attrs.field(factory=list)
     facts: ProjectFacts = attrs.field(factory=ProjectFacts)
+    ready: bool = False
+    """False until a whole-workspace pass was installed (`replace_all`): before that the facts
+    are partial, and a project check on partial facts would report what merely was not read yet
+    (a "no health endpoint" for a route in a file still to come), so none are computed."""
     _signatures: dict[str, tuple] = attrs.field(factory=dict)
 
     # -- updates -----------------------------------------------------------------------------
@@ -73,10 +77,13 @@ class WorkspaceState:
         self.results = {r.path: r for r in results}
         self._signatures = {p: _signature(r) for p, r in self.results.items()}
         self.other_files = list(other_files)
+        self.ready = True
         return self.recompute()
 
     def recompute(self) -> set[str]:
         before = self._by_path(self.project_findings)
+        if not self.ready:
+            return set()
         self.facts, self.project_findings = self.analyzer.project(self.results.values(), self.other_files)
         after = self._by_path(self.project_findings)
         return {p for p in before.keys() | after.keys() if before.get(p) != after.get(p) and p is not None}
