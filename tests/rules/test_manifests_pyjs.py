@@ -271,3 +271,9 @@ def test_nearest_lock_file_wins() -> None:
 def test_pinned_version_is_kept() -> None:
     facts = _facts({"requirements.txt": "django==3.2.1\n", "Pipfile.lock": '{"default": {"django": {"version": "==4.0.0"}}}'})
     assert facts.dependency("django").version == "3.2.1"
+
+
+def test_requirement_names_starting_with_http_are_read() -> None:
+    """httpx and httplib2 are packages, not URLs."""
+    deps = read_manifest("requirements.txt", "httpx==0.27.0\nhttplib2\nhttps://example.invalid/pkg.whl\n")
+    assert [d.name for d in deps] == ["httpx", "httplib2"]

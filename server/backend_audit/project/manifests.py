@@ -65,7 +65,7 @@ def read_requirements(path: str, text: str) -> list[Dependency]:
     dev = bool(re.search(r"(dev|test|lint|doc)", path.rsplit("/", 1)[-1]))
     for lineno, raw in enumerate(text.splitlines()):
         line = raw.strip()
-        if not line or line.startswith(("#", "-", "git+", "http")):
+        if not line or line.startswith(("#", "-", "git+", "http://", "https://")):
             continue
         m = _REQ_LINE.match(line)
         if not m:
