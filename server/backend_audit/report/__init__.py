@@ -21,6 +21,7 @@ from typing import Any
 import attrs
 
 from ..engine.config import Config, ConfigError, resolve_inside
+from ..rules.compiler import CompiledPack
 from ..rules.loader import LoadError
 from .build import build_report
 from .maturity import MaturityError, MaturityModel, load_maturity
@@ -85,7 +86,7 @@ def _previous(output: Path | None) -> dict | None:
     return data if isinstance(data, dict) and "sections" in data else None
 
 
-def _maturity(pack) -> MaturityModel:  # pack: CompiledPack
+def _maturity(pack: CompiledPack) -> MaturityModel:
     if pack.maturity_path is None:
         raise MaturityError(f"the pack {pack.header.name} has no maturity.yaml")
     return load_maturity(pack.maturity_path, pack.header)
@@ -99,6 +100,7 @@ def produce(
     progress: Callable[[int, int | None, str], None] | None = None,
     write: bool = True,
     now: _dt.datetime | None = None,
+    pack: CompiledPack | None = None,
 ) -> ReportResult:
     """Scan, score, render, and (if an output is given and write is set) write the report."""
     from ..engine.analyzer import Analyzer
@@ -112,7 +114,7 @@ def produce(
         user_template = resolve_inside(root, config.report.template, "report.template")
         if not user_template.is_file():
             raise ReportError(f"report.template: {config.report.template!r} does not exist", config.source or "config")
-    analyzer = Analyzer(root, config)
+    analyzer = Analyzer(root, config, pack)
     model = _maturity(analyzer.pack)
     result = scan(root, analyzer=analyzer, progress=progress, keep_documents=True)
     versions = load_versions(analyzer.pack.data_dir)

@@ -79,7 +79,8 @@ class ReportBuilder:
         self.rule_rationale: dict[str, str] = {r.id: r.rule.rationale for r in self.pack.rules}
         self.rule_fix: dict[str, str | None] = {r.id: (r.rule.fix.title if r.rule.fix else None) for r in self.pack.rules}
         # Facts the analyser can produce: probes, dependency roles, and what the report derives.
-        self.detectable: set[str] = {r.rule.fact for r in self.pack.rules if r.rule.kind is RuleKind.PROBE and r.rule.fact}
+        selected = result.analyzer.selected
+        self.detectable: set[str] = {r.rule.fact for r in self.pack.rules if r.rule.kind is RuleKind.PROBE and r.rule.fact and selected(r)}
         self.detectable |= {role.fact for role in model.roles if role.fact}
         self.detectable |= {"architecture-style", "primary-language", "language-version", "framework-version",
                             "coverage-report", "ci-config", "slo-definitions"}
@@ -251,8 +252,13 @@ class ReportBuilder:
             return out
         worst = max((f.severity.rank for f in linked), default=-1)
         if item.facts:
-            present = [f for f in item.facts if self.evidence.get(f)]
-            evidence = [e for f in item.facts for e in self.evidence.get(f, [])]
+            # Tests show how the code is used, not what it provides: a test that calls /health
+            # is no health endpoint. Only the Testing section takes evidence from test files.
+            def usable(e: Evidence) -> bool:
+                return section == "testing" or not e.path or not is_test_path(e.path)
+
+            present = [f for f in item.facts if any(usable(e) for e in self.evidence.get(f, []))]
+            evidence = [e for f in item.facts for e in self.evidence.get(f, []) if usable(e)]
             out["evidence"] = [ev_json(e) for e in evidence[:8]]
             out["evidence_count"] = len(evidence)
             how = self.model.combine.get(key, "any")
@@ -270,7 +276,8 @@ class ReportBuilder:
             if out["status"] == "yes" and worst >= Severity.MEDIUM.rank:
                 out.update(status="partial", reason=f"open findings: {', '.join(out['findings'])}")
         else:
-            detectors = sorted(r.id for r in self.pack.rules if r.rule.checklist == key and r.rule.kind is RuleKind.FINDING)
+            detectors = sorted(r.id for r in self.pack.rules
+                               if r.rule.checklist == key and r.rule.kind is RuleKind.FINDING and self.result.analyzer.selected(r))
             if not detectors:
                 out.update(status="unknown", reason=f"{NOT_STATIC} yet: no rule in the pack checks this item")
             elif worst >= Severity.HIGH.rank:

@@ -361,7 +361,7 @@ def layer_of(path: str) -> tuple[str, int] | None:
                 return name, rank
     stem = posixpath.basename(path).rsplit(".", 1)[0].lower()
     for name, rank, words in LAYERS:
-        if stem in words or any(stem.endswith(suffix) for suffix in (f"_{w}" for w in words)):
+        if stem in words or any(stem.endswith(sep + w) for w in words for sep in ("_", ".", "-")):
             return name, rank
     return None
 

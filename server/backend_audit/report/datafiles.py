@@ -273,10 +273,24 @@ _CI_TEST = re.compile(
 )
 
 
+# Where coverage and load-test tools write by default. The walker skips generated directories
+# (coverage/, build/, target/) and git-ignored files, which is where these reports live, so the
+# known locations are looked up directly as well.
+KNOWN_LOCATIONS = (
+    "coverage.xml", "coverage.out", "cover.out", "lcov.info", "jacoco.xml", "coverage-summary.json",
+    "coverage/lcov.info", "coverage/coverage-summary.json", "coverage/cobertura-coverage.xml", "coverage/coverage.xml",
+    "reports/coverage.xml", "build/reports/jacoco/test/jacocoTestReport.xml", "target/site/jacoco/jacoco.xml",
+    "build/coverage.xml", "test-results/coverage.xml",
+)
+
+
 def read_workspace_data(root: Path, files: list[str]) -> WorkspaceData:
-    """Find and read every data file among the workspace's files; unreadable files are skipped."""
+    """Find and read every data file among the workspace's files and the tools' default
+    output locations; unreadable or malformed files are skipped."""
     data = WorkspaceData()
-    for rel in files:
+    listed = set(files)
+    candidates = list(files) + [p for p in KNOWN_LOCATIONS if p not in listed and (root / p).is_file()]
+    for rel in candidates:
         base = rel.rsplit("/", 1)[-1]
         lowered = base.lower()
         try:
