@@ -50,40 +50,42 @@ def _options(args: Sequence[Any]) -> dict[str, Any]:
     return first
 
 
-def _report_output(session: Session, options: dict[str, Any]) -> Path | None:
-    output = options.get("output") or session.settings.report_path or session.config.report.output
-    if not output:
+def _report_output(session: Session, options: dict[str, Any]) -> str | None:
+    """The output as given (relative to the workspace); None lets the report engine choose
+    (the config's report.output, which reportPath sets, else its default name)."""
+    output = options.get("output")
+    if output is None or output == "":
         return None
     if not isinstance(output, str):
         raise CommandError(f"output: expected a path inside the workspace, got {output!r}")
     try:
-        return resolve_inside(session.root, output, "output")
+        resolve_inside(session.root, output, "output")
     except ConfigError as exc:
         raise CommandError(f"output {output!r} is outside the workspace; reports are written inside it") from exc
+    return output
 
 
-def _generate(session: Session, fmt: str | None, output: Path | None) -> dict[str, Any]:
+def _generate(session: Session, fmt: str | None, output: str | None, progress: Any) -> dict[str, Any]:
     """The report engine's `generate_report` when it is there; until then the JSON summary."""
     try:
-        from ..report import generate_report  # type: ignore[attr-defined]
-    except ImportError:
+        from ..report import generate_report
+    except ImportError:  # pragma: no cover - before the report engine existed
         generate_report = None
     if generate_report is not None:
-        report = generate_report(session.root, session.config, fmt=fmt, output=output)
+        try:
+            report = generate_report(session.root, session.config, fmt=fmt, output=output, progress=progress)
+        except ConfigError as exc:  # ReportError: a bad format, template or path
+            raise CommandError(str(exc)) from None
         path = getattr(report, "path", None)
         return {"path": str(path) if path else None, "overall": getattr(report, "overall", None)}
     assert session.pack is not None
-    result = scan(session.root, analyzer=Analyzer(session.root, session.config, session.pack))
-    summary = {
-        "version": 1,
-        "root": str(result.root),
-        "overall": None,
-        "summary": result.summary(),
-    }
-    if output is not None:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-    return {"path": str(output) if output else None, "overall": None, "summary": summary["summary"]}
+    result = scan(session.root, analyzer=Analyzer(session.root, session.config, session.pack), progress=progress)
+    summary = {"version": 1, "root": str(result.root), "overall": None, "summary": result.summary()}
+    target = resolve_inside(session.root, output, "output") if output else None
+    if target is not None:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    return {"path": str(target) if target else None, "overall": None, "summary": summary["summary"]}
 
 
 async def generate_report(session: Session, args: Sequence[Any]) -> dict[str, Any]:
@@ -93,9 +95,18 @@ async def generate_report(session: Session, args: Sequence[Any]) -> dict[str, An
         raise CommandError(f"format: expected one of {', '.join(FORMATS)}, got {fmt!r}")
     output = _report_output(session, options)
     progress = Progress(session, "Backend audit report")
-    await progress.begin("writing the report", cancellable=False)
+    await progress.begin("scanning the workspace", cancellable=False)
+    loop = asyncio.get_running_loop()
+    last = [-1]
+
+    def report(index: int, total: int | None, path: str) -> None:
+        pct = int(index * 100 / total) if total else 0
+        if pct != last[0]:
+            last[0] = pct
+            loop.call_soon_threadsafe(progress.report, pct, f"{index}/{total or '?'} {path}")
+
     try:
-        result = await asyncio.get_running_loop().run_in_executor(session.scan_executor, _generate, session, fmt, output)
+        result = await loop.run_in_executor(session.scan_executor, _generate, session, fmt, output, report)
     finally:
         progress.end("done")
     path = result.get("path")

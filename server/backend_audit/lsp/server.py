@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from lsprotocol import types
-from pygls.exceptions import JsonRpcInvalidParams
+from pygls.exceptions import FeatureRequestError, JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol, lsp_method
 
@@ -78,6 +78,8 @@ class AuditServer(LanguageServer):
         self.session = Session(self, pack_dir=pack_dir, extra_rule_dirs=list(extra_rule_dirs or []))
 
     def report_server_error(self, error: Exception, source: Any) -> None:
+        if source is FeatureRequestError:
+            return  # already the request's error response (and logged by `contained`)
         self.session.log_error("internal error", error)
 
 
