@@ -127,7 +127,7 @@ async def test_a_failing_handler_is_logged_and_contained(harness, workspace):
             text_document=types.TextDocumentIdentifier(uri=uri), range=d.range, context=types.CodeActionContext(diagnostics=[broken])
         )
     )
-    assert actions == []
+    assert not actions
     assert any(m.type == types.MessageType.Error and "code_action failed" in m.message for m in lsp.log_messages)
     # an edit to a document that was never opened is reported, not fatal
     lsp.text_document_did_change(
