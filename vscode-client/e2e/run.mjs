@@ -4,7 +4,8 @@
 //   2. a quick fix applies (the file on disk changes, the diagnostic goes away),
 //   3. Generate Audit Report writes the report and opens its Markdown preview,
 //   4. the status bar shows the overall score that the report computed,
-//   5. in a second, JavaScript-only workspace the extension activates and shows diagnostics.
+//   5. in a second, JavaScript-only workspace the extension activates and shows diagnostics,
+//   6. with no backend-audit installed, a notification gives the exact install command.
 //
 //   node e2e/run.mjs --code-server BIN --vsix FILE --server-bin DIR [--workspace DIR] [--artifacts DIR]
 //
@@ -32,7 +33,7 @@ const { values: opts } = parseArgs({
         'js-workspace': { type: 'string', default: join(client, 'test-fixtures', 'js-workspace') },
         artifacts: { type: 'string', default: join(client, 'dist', 'e2e') },
         chromium: { type: 'string', default: process.env.CHROMIUM ?? '/usr/bin/chromium' },
-        timeout: { type: 'string', default: '60000' },
+        timeout: { type: 'string', default: '90000' },
         keep: { type: 'boolean', default: false },
     },
 });
@@ -236,16 +237,19 @@ async function applyQuickFix({ rule, line, token, pick, done }) {
     return after;
 }
 
-async function main() {
-    log(`workspace copy: ${ws}`);
-    log(`installing ${opts.vsix}`);
-    codeServerSync(['--install-extension', opts.vsix]);
-    const installed = codeServerSync(['--list-extensions', '--show-versions']);
-    if (!installed.includes(EXTENSION_ID)) {
-        throw new Error(`extension not listed after install:\n${installed}`);
+function stopCodeServer() {
+    if (codeServer && codeServer.exitCode === null) {
+        try {
+            process.kill(-codeServer.pid, 'SIGTERM');
+        } catch {
+            codeServer.kill('SIGTERM');
+        }
     }
-    log(`installed: ${installed.trim()}`);
+    codeServer = undefined;
+}
 
+/** Starts code-server on a free loopback port with the given environment; returns the port. */
+async function startCodeServer(serverEnv) {
     const port = await freePort();
     codeServer = spawn(
         opts['code-server'],
@@ -262,9 +266,8 @@ async function main() {
             '--ignore-last-opened',
             '--config',
             join(tmp, 'code-server.yaml'),
-            ws,
         ],
-        { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
+        { env: serverEnv, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
     );
     const collect = (d) => {
         codeServerLog += d.toString();
@@ -273,6 +276,50 @@ async function main() {
     codeServer.stderr.on('data', collect);
     await waitFor('code-server to listen', async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok);
     log(`code-server listening on 127.0.0.1:${port}`);
+    return port;
+}
+
+async function openWorkspace(port, folder) {
+    await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(folder)}`);
+    await page.locator('.monaco-workbench .part.statusbar').waitFor({ state: 'visible' });
+}
+
+/** Without backend-audit anywhere the extension looks, the user gets the exact install command. */
+async function missingServer() {
+    stopCodeServer();
+    const bare = ['/usr/local/bin', '/usr/bin', '/bin', dirname(process.execPath)].filter(
+        (d, i, all) => all.indexOf(d) === i,
+    );
+    const reachable = bare.map((d) => join(d, 'backend-audit')).find((f) => existsSync(f));
+    if (reachable) {
+        log(`missing-server check skipped: ${reachable} exists`);
+        return;
+    }
+    const home = join(tmp, 'home');
+    mkdirSync(home, { recursive: true });
+    const port = await startCodeServer({ ...env, PATH: bare.join(delimiter), HOME: home });
+    await openWorkspace(port, ws);
+    await openFile(FILE);
+    const install = 'python3 -m pip install backend-audit';
+    const toast = await waitFor('the "server not found" notification', async () => {
+        const text = await page.locator('.notifications-toasts').innerText();
+        return text.includes(install) ? text : undefined;
+    });
+    await screenshot('missing-server');
+    log(`missing server reported: ${toast.replace(/\s+/g, ' ').slice(0, 200)}`);
+}
+
+async function main() {
+    log(`workspace copy: ${ws}`);
+    log(`installing ${opts.vsix}`);
+    codeServerSync(['--install-extension', opts.vsix]);
+    const installed = codeServerSync(['--list-extensions', '--show-versions']);
+    if (!installed.includes(EXTENSION_ID)) {
+        throw new Error(`extension not listed after install:\n${installed}`);
+    }
+    log(`installed: ${installed.trim()}`);
+
+    const port = await startCodeServer(env);
 
     context = await chromium.launchPersistentContext(join(tmp, 'chromium-profile'), {
         executablePath: opts.chromium,
@@ -290,8 +337,7 @@ async function main() {
     });
     page = context.pages()[0] ?? (await context.newPage());
     page.setDefaultTimeout(STEP_TIMEOUT);
-    await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(ws)}`);
-    await page.locator('.monaco-workbench .part.statusbar').waitFor({ state: 'visible' });
+    await openWorkspace(port, ws);
     log('workbench loaded');
 
     // 1. Diagnostics, tagged with severity, section, source and rule id.
@@ -356,8 +402,7 @@ async function main() {
     void statusText;
 
     // 5. A JavaScript-only workspace: the extension activates there too and shows diagnostics.
-    await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(jsWs)}`);
-    await page.locator('.monaco-workbench .part.statusbar').waitFor({ state: 'visible' });
+    await openWorkspace(port, jsWs);
     log('javascript workspace loaded');
     await openFile(JS_FILE);
     log(`opened ${JS_FILE}`);
@@ -368,6 +413,9 @@ async function main() {
     });
     await screenshot('javascript-workspace');
     log(`javascript diagnostics: ${jsDiagnostics.replace(/\s+/g, ' ').slice(0, 200)}`);
+
+    // 6. No server installed: a clear message with the exact install command.
+    await missingServer();
 }
 
 /** The tail of the extension's output channel ("Backend Audit"), the first place to look on failure. */
@@ -385,13 +433,7 @@ function extensionLog() {
 
 async function cleanup(ok) {
     await context?.close().catch(() => undefined);
-    if (codeServer && codeServer.exitCode === null) {
-        try {
-            process.kill(-codeServer.pid, 'SIGTERM');
-        } catch {
-            codeServer.kill('SIGTERM');
-        }
-    }
+    stopCodeServer();
     writeFileSync(join(opts.artifacts, 'code-server.log'), codeServerLog);
     if (ok && !opts.keep) {
         rmSync(tmp, { recursive: true, force: true });

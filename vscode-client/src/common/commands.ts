@@ -2,7 +2,7 @@
 import * as path from 'node:path';
 import { commands, Disposable, env, languages, ProgressLocation, Uri, window, workspace } from 'vscode';
 import { expandVariables } from './launch';
-import { parseReportResult, ReportResult } from './report';
+import { parseReportResult, ReportResult, scanSummary } from './report';
 import { currentSettings, ServerManager } from './server';
 import { AuditStatusBar, STATUS_COMMAND } from './statusBar';
 
@@ -74,10 +74,16 @@ export async function generateReport(manager: ServerManager, statusBar: AuditSta
         arg.output = path.resolve(root, expanded);
     }
     try {
-        const raw = await window.withProgress(
-            { location: ProgressLocation.Notification, title: 'Backend Audit: generating the audit report…' },
-            () => manager.executeCommand(SERVER_COMMANDS.generateReport, [arg]),
-        );
+        manager.reportsInFlight++;
+        let raw: unknown;
+        try {
+            raw = await window.withProgress(
+                { location: ProgressLocation.Notification, title: 'Backend Audit: generating the audit report…' },
+                () => manager.executeCommand(SERVER_COMMANDS.generateReport, [arg]),
+            );
+        } finally {
+            manager.reportsInFlight--;
+        }
         const result = parseReportResult(raw);
         if (!result.path) {
             throw new Error('the server returned no report path');
@@ -102,7 +108,7 @@ async function scanWorkspace(manager: ServerManager, statusBar: AuditStatusBar):
         if (result.overall) {
             statusBar.setOverall(result.overall);
         }
-        window.setStatusBarMessage('Backend Audit: workspace scanned', 5000);
+        window.setStatusBarMessage(`Backend Audit: ${scanSummary(raw)}`, 5000);
     } catch (err) {
         await showError(err);
     }

@@ -236,7 +236,8 @@ export function resolveLaunch(inputs: LaunchInputs, probe: Probe): LaunchPlan {
     return {
         kind: 'missing',
         installCommand: install,
-        message: `Backend Audit: the language server \`${EXECUTABLE}\` was not found. Install it with \`${install}\`, or set "backendAudit.path".`,
+        // Notifications show text as is: no Markdown backticks.
+        message: `Backend Audit: the language server "${EXECUTABLE}" was not found. Install it with: ${install} (or set backendAudit.path to its location).`,
         tried,
     };
 }

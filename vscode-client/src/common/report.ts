@@ -70,3 +70,16 @@ export function statusTooltip(overall: Overall | undefined, reportPath: string |
     const where = reportPath ? `\nClick to open ${reportPath}` : '\nClick to generate the audit report';
     return `Backend Audit: overall maturity score ${formatScore(overall.score)}, level ${overall.level} of 5${where}`;
 }
+
+/** `{"files": 12, "findings": 3, "skipped": [...]}` -> "scanned 12 files, 3 findings". */
+export function scanSummary(raw: unknown): string {
+    const r = raw && typeof raw === 'object' ? (raw as Record<string, unknown>) : {};
+    const count = (v: unknown) => (typeof v === 'number' ? v : Array.isArray(v) ? v.length : undefined);
+    const files = count(r.files);
+    const findings = count(r.findings);
+    const parts = [files !== undefined ? `scanned ${files} files` : 'workspace scanned'];
+    if (findings !== undefined) {
+        parts.push(`${findings} findings`);
+    }
+    return parts.join(', ');
+}

@@ -83,6 +83,8 @@ export class ServerManager implements Disposable {
     /** Serialises start/stop so that overlapping restarts never run two servers. */
     private queue: Promise<void> = Promise.resolve();
     readonly restartDebouncer = new Debouncer(RESTART_DELAY_MS, () => this.restart());
+    /** Report commands awaiting the server's answer. */
+    reportsInFlight = 0;
 
     constructor(
         private readonly output: LogOutputChannel,
@@ -179,6 +181,12 @@ export class ServerManager implements Disposable {
             revealOutputChannelOn: RevealOutputChannelOn.Never,
             initializationOptions: settings.server,
             middleware: {
+                window: {
+                    // Generate Audit Report opens the Markdown preview itself; the server's request
+                    // to open the report's source as well would only add a second tab.
+                    showDocument: async (params, token, next) =>
+                        this.reportsInFlight > 0 && /\.md$/i.test(params.uri) ? { success: true } : next(params, token),
+                },
                 workspace: {
                     // Answer the `backendAudit` section with the same normalised object as the
                     // initializationOptions, scoped to the resource the server asks about.

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Debouncer, Timers } from '../../common/debounce';
-import { formatScore, parseOverall, parseReportResult, statusText, statusTooltip } from '../../common/report';
+import { formatScore, parseOverall, parseReportResult, scanSummary, statusText, statusTooltip } from '../../common/report';
 
 describe('parseReportResult', () => {
     it('reads the contract shape', () => {
@@ -19,6 +19,13 @@ describe('parseReportResult', () => {
         assert.deepEqual(parseOverall({ score: '3.25', level: '3' }), { score: 3.25, level: 3 });
         assert.deepEqual(parseOverall({ level: 2 }), { score: 2, level: 2 });
         assert.equal(parseOverall({}), undefined);
+    });
+});
+
+describe('scanSummary', () => {
+    it('counts files and findings, given as numbers or lists', () => {
+        assert.equal(scanSummary({ files: 12, findings: [1, 2, 3], skipped: [] }), 'scanned 12 files, 3 findings');
+        assert.equal(scanSummary(null), 'workspace scanned');
     });
 });
 
