@@ -136,6 +136,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     root = root.resolve()
     config = _config_for(root, args)
+    adoption = _Adoption(args, root, config)
     analyzer = Analyzer(root, config)
     for error in analyzer.pack.errors:
         _err(f"rule error: {error}")
@@ -146,7 +147,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         finish()
     for problem in result.rule_errors:
         _err(f"rule failed: {problem}")
-    adopted = _adopt(args, root, config, result)
+    adopted = adoption.apply(result.findings)
     if adopted is None:  # --write-baseline
         return EXIT_OK
     findings, sarif_findings = adopted
@@ -173,55 +174,75 @@ class AdoptionError(RuntimeError):
     """A baseline or --new-since problem: exit 2 with the message."""
 
 
-def _adopt(args: argparse.Namespace, root: Path, config: Config, result) -> tuple[list, list] | None:
-    """Apply --write-baseline, --baseline/--prune-baseline and --new-since to a scan's findings.
+class _Adoption:
+    """--write-baseline, --baseline/--prune-baseline and --new-since for one `check` run.
 
-    Returns (findings to report, findings for SARIF: the reported ones plus the baselined ones
-    marked ``unchanged``), or None after writing a baseline."""
-    from .engine.baseline import Baseline, BaselineError
-    from .engine.config import resolve_inside
-    from .engine.gitdiff import GitBase, GitDiffError, filter_new_since
+    Built before the scan, so that a missing baseline or a bad git ref fails at once."""
 
-    def config_baseline() -> Path | None:
-        return resolve_inside(root, config.baseline, "baseline") if config.baseline else None
+    def __init__(self, args: argparse.Namespace, root: Path, config: Config) -> None:
+        from .engine.baseline import Baseline, BaselineError
+        from .engine.config import resolve_inside
+        from .engine.gitdiff import GitBase, GitDiffError
 
-    findings = result.findings
-    try:
+        self.args = args
+        configured = resolve_inside(root, config.baseline, "baseline") if config.baseline else None
+        self.write_to: Path | None = None
+        self.path: Path | None = None
+        self.baseline = None
+        self.base = None
         if args.write_baseline is not None:
-            target = Path(args.write_baseline) if args.write_baseline else config_baseline()
-            if target is None:
+            self.write_to = Path(args.write_baseline) if args.write_baseline else configured
+            if self.write_to is None:
                 raise AdoptionError("--write-baseline needs a FILE (or 'baseline' in the config)")
-            Baseline.from_findings(findings).save(target)
-            _err(f"wrote a baseline of {len(findings)} finding(s) to {target}")
-            return None
-        path = Path(args.baseline) if args.baseline else config_baseline()
-        if path is not None and not args.baseline and not path.exists():
+            return
+        self.path = Path(args.baseline) if args.baseline else configured
+        if self.path is not None and not args.baseline and not self.path.exists():
             _err(f"the config's baseline {config.baseline} does not exist yet (create it with --write-baseline)")
-            path = None
-        if args.prune_baseline and path is None:
+            self.path = None
+        if args.prune_baseline and self.path is None:
             raise AdoptionError("--prune-baseline needs a baseline (--baseline FILE or 'baseline' in the config)")
-        reported, sarif = findings, findings
-        if path is not None:
-            baseline = Baseline.load(path)
-            if args.prune_baseline:
-                pruned = baseline.pruned(findings)
-                pruned.save(path)
-                _err(f"pruned the baseline {path}: {baseline.total} -> {pruned.total} finding(s)")
-                baseline = pruned
-            sarif = baseline.classify(findings).findings
-            reported = [f for f in sarif if f.baseline_state == "new"]
-        if args.new_since:
-            base = GitBase.open(root, args.new_since)
-            sarif = filter_new_since(base, sarif)
-            keep = {id(f) for f in sarif}
-            reported = [f for f in reported if id(f) in keep]
-    except BaselineError as exc:
-        raise AdoptionError(f"baseline error: {exc}") from None
-    except GitDiffError as exc:
-        raise AdoptionError(f"--new-since: {exc}") from None
-    if path is not None and args.format == "text":
-        _err(f"{len(sarif) - len(reported)} finding(s) in the baseline not shown")
-    return reported, sarif
+        try:
+            if self.path is not None:
+                self.baseline = Baseline.load(self.path)
+            if args.new_since:
+                self.base = GitBase.open(root, args.new_since)
+        except BaselineError as exc:
+            raise AdoptionError(f"baseline error: {exc}") from None
+        except GitDiffError as exc:
+            raise AdoptionError(f"--new-since: {exc}") from None
+
+    def apply(self, findings: list) -> tuple[list, list] | None:
+        """(findings to report, findings for SARIF: those plus the baselined ones marked
+        ``unchanged``), or None after writing a baseline."""
+        from .engine.baseline import Baseline, BaselineError
+        from .engine.gitdiff import GitDiffError, filter_new_since
+
+        try:
+            if self.write_to is not None:
+                Baseline.from_findings(findings).save(self.write_to)
+                _err(f"wrote a baseline of {len(findings)} finding(s) to {self.write_to}")
+                return None
+            reported, sarif = findings, findings
+            baseline = self.baseline
+            if baseline is not None and self.path is not None:
+                if self.args.prune_baseline:
+                    pruned = baseline.pruned(findings)
+                    pruned.save(self.path)
+                    _err(f"pruned the baseline {self.path}: {baseline.total} -> {pruned.total} finding(s)")
+                    baseline = pruned
+                sarif = baseline.classify(findings).findings
+                reported = [f for f in sarif if f.baseline_state == "new"]
+            if self.base is not None:
+                sarif = filter_new_since(self.base, sarif)
+                keep = {id(f) for f in sarif}
+                reported = [f for f in reported if id(f) in keep]
+        except BaselineError as exc:
+            raise AdoptionError(f"baseline error: {exc}") from None
+        except GitDiffError as exc:
+            raise AdoptionError(f"--new-since: {exc}") from None
+        if baseline is not None and self.args.format == "text":
+            _err(f"{len(sarif) - len(reported)} finding(s) in the baseline not shown")
+        return reported, sarif
 
 
 def _progress(args: argparse.Namespace):
