@@ -4,7 +4,7 @@
  *
  * Order, first hit wins:
  *   1. `backendAudit.path`         an executable, started as `<path> lsp`
- *   2. `backendAudit.interpreter`  the `backend-audit` script next to it, else `<python> -m backend_audit lsp`
+ *   2. `backendAudit.interpreter`  the `backend-audit` script next to it, else `<python> -c <entry point> lsp`
  *   3. the Python extension's interpreter, if `backend-audit` sits next to it   (trusted only)
  *   4. `<workspace>/.venv` or `venv`                                          (trusted only)
  *   5. `PATH`
@@ -13,7 +13,8 @@
 import * as path from 'node:path';
 
 export const EXECUTABLE = 'backend-audit';
-export const MODULE = 'backend_audit';
+/** Runs the console script's entry point, for an interpreter that has the package but no script. */
+export const ENTRY_POINT = 'import sys; from backend_audit.cli import main; sys.exit(main())';
 export const PACKAGE = 'backend-audit';
 
 export type LaunchSource =
@@ -192,7 +193,7 @@ export function resolveLaunch(inputs: LaunchInputs, probe: Probe): LaunchPlan {
         const script = scriptNextToInterpreter(python, inputs, probe);
         return script
             ? found(script, 'backendAudit.interpreter')
-            : found(python, 'backendAudit.interpreter', ['-m', MODULE, ...args]);
+            : found(python, 'backendAudit.interpreter', ['-c', ENTRY_POINT, ...args]);
     }
 
     if (inputs.trusted && inputs.pythonExtensionInterpreter) {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
+    ENTRY_POINT,
     expandVariables,
     findOnPath,
     installCommand,
@@ -53,12 +54,12 @@ describe('resolveLaunch', () => {
         assert.equal(plan.kind === 'found' && plan.source, 'backendAudit.interpreter');
     });
 
-    it('runs the module when the interpreter has no script', () => {
+    it('runs the entry point when the interpreter has no script', () => {
         const plan = resolveLaunch(inputs({ interpreter: ['/opt/py/bin/python3'] }), probeOf('/opt/py/bin/python3'));
         assert.deepEqual(plan.kind === 'found' && [plan.command, ...plan.args], [
             '/opt/py/bin/python3',
-            '-m',
-            'backend_audit',
+            '-c',
+            ENTRY_POINT,
             'lsp',
         ]);
     });
