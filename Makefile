@@ -27,6 +27,8 @@ dev: $(DEVSTAMP)
 
 demo: $(STAMP)
 	$(BIN)/backend-audit check $(EXAMPLE) --fail-on none
+	$(BIN)/backend-audit report $(EXAMPLE) --output $(EXAMPLE)/backend-audit-report.md
+	@sed -n '/^## Executive Summary/,/^---/p' $(EXAMPLE)/backend-audit-report.md
 
 lint: $(DEVSTAMP)
 	$(BIN)/ruff check server tests bench
