@@ -2,8 +2,10 @@
 
 This is pure: nothing here reads other files or keeps state between calls, which is what lets
 the server re-analyse one file per keystroke and the engine cache results per content hash.
-Query rules of the file's language run as one batched tree-sitter query; each match is then
-checked against its rule's relational constraints.
+A literal prefilter (`rules/prefilter.py`) first rules out the query rules whose required
+strings the file lacks; the rules without a prefilter run as one batched tree-sitter query and the
+remaining candidates with their own queries. Each match is then checked against its rule's
+relational constraints.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from ..rules.compiler import (
     CompiledNodeSpec,
     CompiledPack,
     CompiledRule,
+    QueryBatch,
 )
 from ..rules.model import Relevance
 from ..rules.regex import Pattern, RegexError, compile_regex
@@ -325,6 +328,42 @@ class _Hit:
     fix: Fix | None = None
 
 
+QueryRun = tuple[ts.Query, list[CompiledRule]]
+
+
+def _query_runs(
+    pack: CompiledPack,
+    batch: QueryBatch,
+    language: str,
+    source: bytes,
+    rule_filter: RuleFilter | None,
+    applicable: Callable[[CompiledRule], bool],
+) -> list[QueryRun]:
+    """The queries to run on one file, each with the rule of each of its patterns.
+
+    Rules the literal prefilter rules out for this file do not run at all. The rest run as one
+    combined query for the rules without a prefilter (selected rules only) plus each remaining
+    rule's own query: tree-sitter's cost grows with the number of patterns, not with the number
+    of passes, so the combined query of all rules would cost more than the few that can match."""
+    chosen = [r for r in batch.rules if rule_filter is None or rule_filter(r)]
+    possible = pack.prefilter(language).possible(source)
+    if possible is None:  # prefilter off or undecided: every selected rule, in one query
+        combined = pack.batch(language, frozenset(r.id for r in chosen))
+        return [(combined.query, combined.rule_of_pattern)] if combined is not None else []
+    always = pack.prefilter(language).always
+    runs: list[QueryRun] = []
+    unfiltered = frozenset(r.id for r in chosen if r.id in always)
+    if unfiltered:
+        combined = pack.batch(language, unfiltered)
+        if combined is not None:
+            runs.append((combined.query, combined.rule_of_pattern))
+    for r in chosen:
+        if r.id in possible and applicable(r):
+            query = r.queries[language]
+            runs.append((query, [r] * query.pattern_count))
+    return runs
+
+
 def analyze_document(
     doc: Document,
     pack: CompiledPack,
@@ -360,42 +399,39 @@ def analyze_document(
     if tree is not None:
         result.has_syntax_errors = tree.root_node.has_error
         batch = pack.batch(language)
-        if batch is not None and rule_filter is not None:
-            # Rules left out by select/ignore leave the query too: their patterns (and regex
-            # predicates) then cost nothing, instead of matching and being dropped.
-            batch = pack.batch(language, frozenset(r.id for r in batch.rules if rule_filter(r)))
         if batch is not None:
-            cursor = ts.QueryCursor(batch.query)
             seen: set[tuple[str, int, int]] = set()
             climb = _Climb()
-            for pattern_index, captures in cursor.matches(tree.root_node, predicate=_predicate(doc.source)):
-                rule = batch.rule_of_pattern[pattern_index]
-                if not applicable(rule):
-                    continue
-                try:
-                    if rule.constraints and not _check_constraints(rule, captures, doc, language, climb):
+            predicate = _predicate(doc.source)
+            for query, rule_of_pattern in _query_runs(pack, batch, language, doc.source, rule_filter, applicable):
+                for pattern_index, captures in ts.QueryCursor(query).matches(tree.root_node, predicate=predicate):
+                    rule = rule_of_pattern[pattern_index]
+                    if not applicable(rule):
                         continue
-                except BudgetExceeded as exc:
-                    message = f"{rule.id}: {exc}"
-                    if message not in result.errors:
-                        result.errors.append(message)
-                    continue
-                except Exception as exc:  # a rule bug must not take the file down
-                    result.errors.append(f"{rule.id}: {exc!r}")
-                    continue
-                reported = captures.get(rule.report_capture or "match")
-                if not reported:
-                    continue
-                node = reported[0]
-                key = (rule.id, node.start_byte, node.end_byte)
-                if key in seen:
-                    continue
-                seen.add(key)
-                values = {name: node_text(doc.source, ns[0]) for name, ns in captures.items() if ns}
-                hit = _Hit(rule, node.start_byte, node.end_byte, values)
-                if rule.rule.fix is not None:
-                    hit.fix = _build_fix(rule, captures, values, doc)
-                hits.append(hit)
+                    try:
+                        if rule.constraints and not _check_constraints(rule, captures, doc, language, climb):
+                            continue
+                    except BudgetExceeded as exc:
+                        message = f"{rule.id}: {exc}"
+                        if message not in result.errors:
+                            result.errors.append(message)
+                        continue
+                    except Exception as exc:  # a rule bug must not take the file down
+                        result.errors.append(f"{rule.id}: {exc!r}")
+                        continue
+                    reported = captures.get(rule.report_capture or "match")
+                    if not reported:
+                        continue
+                    node = reported[0]
+                    key = (rule.id, node.start_byte, node.end_byte)
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                    values = {name: node_text(doc.source, ns[0]) for name, ns in captures.items() if ns}
+                    hit = _Hit(rule, node.start_byte, node.end_byte, values)
+                    if rule.rule.fix is not None:
+                        hit.fix = _build_fix(rule, captures, values, doc)
+                    hits.append(hit)
     for rule in pack.rules:
         if rule.pattern is None or language not in rule.languages or not applicable(rule):
             continue

@@ -32,6 +32,7 @@ from .model import (
     RuleKind,
     Severity,
 )
+from .prefilter import RulePrefilter, best, constraint_requirements, query_requirement
 from .regex import Pattern, RegexError, compile_regex
 
 MATCH_PREDICATE = "ba-match?"
@@ -304,6 +305,7 @@ class CompiledPack:
     data_dir: Path | None = None
     _batches: dict[str, QueryBatch | None] = attrs.field(factory=dict)
     _sub_batches: dict[tuple[str, frozenset[str]], QueryBatch | None] = attrs.field(factory=dict)
+    _prefilters: dict[str, RulePrefilter] = attrs.field(factory=dict)
     _lock: threading.Lock = attrs.field(factory=threading.Lock)
 
     @property
@@ -348,6 +350,23 @@ class CompiledPack:
                     self._sub_batches[key] = self._build_batch(language, only)
                 sub = self._sub_batches[key]
         return sub
+
+    def prefilter(self, language: str) -> RulePrefilter:
+        """Which query rules of a language a file's bytes rule out (see `prefilter`)."""
+        found = self._prefilters.get(language)
+        if found is None:
+            with self._lock:
+                found = self._prefilters.get(language)
+                if found is None:
+                    requirements = {}
+                    for r in self.rules:
+                        query = r.queries.get(language)
+                        if query is None:
+                            continue
+                        own = query_requirement(query, rewrite_predicates(r.query_source or ""))
+                        requirements[r.id] = best([own, *constraint_requirements(r.rule.match.where)])
+                    found = self._prefilters[language] = RulePrefilter(requirements)
+        return found
 
     def _build_batch(self, language: str, only: frozenset[str] | None = None) -> QueryBatch | None:
         members = [r for r in self.rules if language in r.queries and (only is None or r.id in only)]

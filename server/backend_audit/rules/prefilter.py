@@ -1,0 +1,335 @@
+"""Literal prefilters: which rules cannot match a file, decided from its bytes in one pass.
+
+tree-sitter's query engine costs about the same per pattern whether the patterns run in one
+combined query or one by one (measured: a combined query of 100 Python patterns was *slower*
+than the 55 rule queries run separately), so the only large saving is not running a pattern at
+all. Most rules carry a regex that any match must satisfy: a ``#match?`` predicate or a
+``where: regex`` on a capture, e.g. ``^(fastapi\\.)?(FastAPI|Flask|Starlette)$``. Every match of
+that regex contains one of a few literal strings (``FastAPI``, ``Flask``, ``Starlette``), so a
+file that contains none of them cannot produce a match. One RE2 ``Set`` per language searches a
+file for all rules' literals at once; the rules none of whose literals occur are skipped.
+
+Correctness rests on `required_literals` never promising a literal a match could lack. It only
+answers for the regex constructs it understands (literals, small classes, groups, alternations,
+repeats with a minimum of at least one) and returns None for anything else, including the RE2
+syntax Python's parser reads differently (POSIX classes, ``\\p``, ``\\Q…\\E``, ``\\C``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable
+from typing import Any
+
+try:  # Python 3.11+: the parser behind `re`, used only to read the regex's structure
+    import re._constants as _c
+    import re._parser as _p
+except ImportError:  # pragma: no cover - older layout
+    import sre_constants as _c  # type: ignore[no-redef]
+    import sre_parse as _p  # type: ignore[no-redef]
+
+import re2
+import tree_sitter as ts
+
+from .model import Constraint
+
+MIN_LITERAL = 3
+"""Shorter literals occur in nearly every file; a prefilter made of them only costs time."""
+MAX_ALTERNATIVES = 64
+_UNSAFE = re.compile(r"\[:|\\[pPQEC0-9]")
+"""Syntax where Python's parser and RE2 may disagree (or that we do not model): no prefilter.
+Digits are back-references or octal escapes; ``[:`` opens a POSIX class only in RE2."""
+
+
+def _escape_in_class(pattern: str, letters: str) -> bool:
+    """Is one of ``\\<letter>`` used inside a character class (where ``\\b`` is a backspace
+    to Python but not an assertion, so the two engines could differ)?"""
+    in_class = False
+    i = 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            if in_class and pattern[i + 1 : i + 2] in tuple(letters):
+                return True
+            i += 2
+            continue
+        if ch == "[" and not in_class:
+            in_class = True
+            if pattern[i + 1 : i + 2] == "^":
+                i += 1
+            if pattern[i + 1 : i + 2] == "]":  # a leading ] is a literal
+                i += 1
+        elif ch == "]" and in_class:
+            in_class = False
+        i += 1
+    return False
+
+Literals = tuple[frozenset[str], bool]
+"""(strings, case-insensitive): every match contains at least one of the strings."""
+
+
+def required_literals(pattern: str) -> Literals | None:
+    """The literals every match of `pattern` contains one of, or None when unknown."""
+    if _UNSAFE.search(pattern) or _escape_in_class(pattern, "bB"):
+        return None
+    try:
+        parsed = _p.parse(pattern)
+    except Exception:  # not parseable by Python (RE2-only syntax): no prefilter
+        return None
+    ignore_case = bool(parsed.state.flags & _c.SRE_FLAG_IGNORECASE) or "(?i" in pattern
+    if parsed.state.flags & _c.SRE_FLAG_VERBOSE:
+        return None
+    found = _required(list(parsed))
+    if found is None or not found or min(len(s) for s in found) < MIN_LITERAL:
+        return None
+    if ignore_case:
+        found = frozenset(s.lower() for s in found)
+    return frozenset(found), ignore_case
+
+
+# -- the analysis over sre's parse tree ----------------------------------------------------------
+# `_exact(items)` is the finite set of strings a sequence matches exactly (or None); `_required`
+# picks the most selective requirement of a sequence from its exact runs and its sub-items.
+
+
+def _exact_item(op: Any, av: Any) -> set[str] | None:
+    if op is _c.LITERAL:
+        return {chr(av)}
+    if op is _c.IN:
+        chars: set[str] = set()
+        for kind, value in av:
+            if kind is _c.LITERAL:
+                chars.add(chr(value))
+            elif kind is _c.RANGE and value[1] - value[0] < 10:
+                chars.update(chr(v) for v in range(value[0], value[1] + 1))
+            else:
+                return None
+        return chars if 0 < len(chars) <= 10 else None
+    if op is _c.SUBPATTERN:
+        return _exact(list(av[-1]))
+    if op is _c.BRANCH:
+        out: set[str] = set()
+        for branch in av[1]:
+            sub = _exact(list(branch))
+            if sub is None:
+                return None
+            out |= sub
+            if len(out) > MAX_ALTERNATIVES:
+                return None
+        return out
+    if op in (_c.MAX_REPEAT, _c.MIN_REPEAT) and av[0] == av[1] == 1:
+        return _exact(list(av[2]))
+    if op is _c.AT:
+        return {""}
+    return None
+
+
+def _exact(items: list) -> set[str] | None:
+    out = {""}
+    for op, av in items:
+        sub = _exact_item(op, av)
+        if sub is None:
+            return None
+        out = {a + b for a in out for b in sub}
+        if len(out) > MAX_ALTERNATIVES:
+            return None
+    return out
+
+
+def _score(strings: Iterable[str] | None) -> int:
+    return min((len(s) for s in strings), default=0) if strings else 0
+
+
+def _required(items: list) -> set[str] | None:
+    """A set S such that every match of the sequence contains some s in S (None: unknown)."""
+    candidates: list[set[str]] = []
+    run: set[str] | None = {""}
+    for op, av in items:
+        exact = _exact_item(op, av)
+        if exact is not None and run is not None:
+            joined = {a + b for a in run for b in exact}
+            if len(joined) <= MAX_ALTERNATIVES:
+                run = joined
+                continue
+        if run is not None and _score(run) > 0:
+            candidates.append(run)
+        run = exact if exact is not None else {""}
+        if exact is None:
+            inner = _required_item(op, av)
+            if inner is not None:
+                candidates.append(inner)
+    if run is not None and _score(run) > 0:
+        candidates.append(run)
+    if not candidates:
+        return None
+    return max(candidates, key=_score)
+
+
+def _required_item(op: Any, av: Any) -> set[str] | None:
+    if op is _c.SUBPATTERN:
+        return _required(list(av[-1]))
+    if op is _c.BRANCH:
+        out: set[str] = set()
+        for branch in av[1]:
+            sub = _required(list(branch))
+            if sub is None:
+                return None
+            out |= sub
+            if len(out) > MAX_ALTERNATIVES:
+                return None
+        return out
+    if op in (_c.MAX_REPEAT, _c.MIN_REPEAT) and av[0] >= 1:
+        return _required(list(av[2]))
+    return None
+
+
+def best(requirements: Iterable[Literals | None]) -> Literals | None:
+    """The most selective of several requirements that must all hold (None entries ignored)."""
+    known = [r for r in requirements if r is not None]
+    if not known:
+        return None
+    return max(known, key=lambda r: _score(r[0]))
+
+
+def any_of(requirements: list[Literals | None]) -> Literals | None:
+    """The requirement of "one of these alternatives holds": the union, if each has one."""
+    if not requirements or any(r is None for r in requirements):
+        return None
+    strings: set[str] = set()
+    ignore_case = False
+    for r in requirements:
+        assert r is not None
+        strings |= r[0]
+        ignore_case = ignore_case or r[1]
+    if len(strings) > 4 * MAX_ALTERNATIVES:
+        return None
+    if ignore_case:
+        strings = {s.lower() for s in strings}
+    return frozenset(strings), ignore_case
+
+
+class LiteralSet:
+    """One RE2 Set over the literal requirements of many rules: `possible(source)` says which
+    of them can match a file. If RE2 cannot answer (its DFA ran out of memory), every rule is
+    reported possible: the prefilter only ever skips work, never findings."""
+
+    def __init__(self, requirements: list[Literals]) -> None:
+        options = re2.Options()
+        options.log_errors = False
+        options.max_mem = 256 << 20
+        self._set = re2.Set.SearchSet(options)
+        self._count = len(requirements)
+        for strings, ignore_case in requirements:
+            body = "|".join(re2.escape(s) for s in sorted(strings))
+            self._set.Add(("(?i)" if ignore_case else "") + f"(?:{body})")
+        self._sentinel = self._set.Add("")  # matches every text: proves the Set answered
+        self._set.Compile()
+
+    def possible(self, source: bytes) -> set[int] | None:
+        """Indices of the requirements present in `source`; None when RE2 could not tell."""
+        found = self._set.Match(source)
+        if self._sentinel not in found:
+            return None
+        return set(found)
+
+
+# -- rules -------------------------------------------------------------------------------------
+_STRING = r'"((?:[^"\\]|\\.)*)"'
+_PREDICATE = re.compile(r"#(ba-match\?|eq\?|any-of\?)\s+@([^\s)]+)((?:\s+" + _STRING + r")+)\s*\)")
+_STRINGS = re.compile(_STRING)
+_REQUIRED_QUANTIFIERS = ("", "+")
+"""py-tree-sitter spells a capture's quantifier in a pattern as "", "?", "*" or "+" (and raises
+for a capture the pattern does not have)."""
+
+
+def unescape_query_string(text: str) -> str:
+    """A tree-sitter query string literal's value: ``\\n``, ``\\r``, ``\\t``, ``\\0`` are control
+    characters, any other escaped character stands for itself (tree-sitter's query parser)."""
+    out = []
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\" and i + 1 < len(text):
+            nxt = text[i + 1]
+            out.append({"n": "\n", "r": "\r", "t": "\t", "0": "\0"}.get(nxt, nxt))
+            i += 2
+            continue
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def _quantifier_required(query: ts.Query, pattern: int, capture: str) -> bool:
+    for index in range(query.capture_count):
+        if query.capture_name(index) == capture:
+            try:
+                return query.capture_quantifier(pattern, index) in _REQUIRED_QUANTIFIERS
+            except (SystemError, ValueError):
+                return False
+    return False
+
+
+def query_requirement(query: ts.Query, source: str) -> Literals | None:
+    """What any match of a compiled (predicate-rewritten) query needs: each pattern needs the
+    most selective of its ``#match?`` / ``#eq?`` / ``#any-of?`` predicates; the query needs one
+    of its patterns. ``#eq?`` and ``#any-of?`` count only on a capture that is always present
+    (tree-sitter passes them on an absent one); our ``#match?`` fails on an absent capture."""
+    raw = source.encode("utf-8")
+    per_pattern: list[Literals | None] = []
+    for index in range(query.pattern_count):
+        text = raw[query.start_byte_for_pattern(index) : query.end_byte_for_pattern(index)].decode("utf-8", "replace")
+        found: list[Literals | None] = []
+        for m in _PREDICATE.finditer(text):
+            name, capture = m.group(1), m.group(2)
+            values = [unescape_query_string(v) for v in _STRINGS.findall(m.group(3))]
+            if name == "ba-match?":
+                if len(values) == 1:
+                    found.append(required_literals(values[0]))
+            elif _quantifier_required(query, index, capture) and values and min(map(len, values)) >= MIN_LITERAL:
+                if name == "eq?" and len(values) == 1:
+                    found.append((frozenset(values), False))
+                elif name == "any-of?":
+                    found.append((frozenset(values), False))
+        per_pattern.append(best(found))
+    return any_of(per_pattern)
+
+
+def constraint_requirements(constraints: Iterable[Constraint]) -> list[Literals | None]:
+    """Positive regexes of `where` constraints: on the capture, the whole file, or an
+    ancestor / descendant that must exist (inside, has)."""
+    out: list[Literals | None] = []
+    for c in constraints:
+        for regex in (c.regex, c.file_regex):
+            if regex:
+                out.append(required_literals(regex))
+        for spec in (c.inside, c.has):
+            if spec is not None and spec.regex:
+                out.append(required_literals(spec.regex))
+    return out
+
+
+ENABLED = os.environ.get("BACKEND_AUDIT_PREFILTER", "on").lower() not in ("0", "off", "false", "no")
+"""Switch for comparing results with and without the prefilter (tests, benchmarks)."""
+
+
+class RulePrefilter:
+    """The prefilter of one language: rule ids without a requirement always run; the others run
+    on a file only when one of their literals occurs in it."""
+
+    def __init__(self, requirements: dict[str, Literals | None]) -> None:
+        self.always = frozenset(rid for rid, req in requirements.items() if req is None)
+        self.filtered = [rid for rid, req in requirements.items() if req is not None]
+        self._set = LiteralSet([req for req in requirements.values() if req is not None]) if self.filtered else None
+
+    def possible(self, source: bytes) -> frozenset[str] | None:
+        """The filtered rules that may match `source`; None means all of them (unknown)."""
+        if self._set is None:
+            return frozenset()
+        if not ENABLED:
+            return None
+        found = self._set.possible(source)
+        if found is None:
+            return None
+        ids = self.filtered
+        return frozenset(ids[i] for i in found if i < len(ids))
