@@ -149,12 +149,14 @@ def generate_report(
     fmt: str | None = None,
     output: str | None = None,
     progress: Callable[[int, int | None, str], None] | None = None,
+    pack: CompiledPack | None = None,
 ) -> ReportResult:
     """For the LSP command: always writes, by default to config.report.output or
-    `backend-audit-report.<ext>` in the workspace."""
+    `backend-audit-report.<ext>` in the workspace. A server that holds the compiled pack
+    passes it, and the report skips loading it again."""
     chosen = _format_for(fmt, output or config.report.output, config)
     target = output or config.report.output or ("backend-audit-report" + EXTENSIONS[chosen])
     try:
-        return produce(root, config, chosen, target, progress)
+        return produce(root, config, chosen, target, progress, pack=pack)
     except (TemplateError, MaturityError) as exc:
         raise ReportError(str(exc)) from None

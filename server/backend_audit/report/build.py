@@ -436,9 +436,8 @@ class ReportBuilder:
         by_rule: dict[str, list[Finding]] = defaultdict(list)
         for f in findings:
             by_rule[f.rule].append(f)
+        current = scored["level"]
         for rule, fs in sorted(by_rule.items(), key=lambda kv: (-kv[1][0].severity.rank, kv[0])):
-            without = [f for f in self.findings if f.rule != rule and (f.section == key or (self.rule_checklist.get(f.rule) or "").startswith(key + "."))]
-            recommended = self.score_section(key, without)["level"]
             rows.append({
                 "rule": rule,
                 "name": fs[0].name,
@@ -447,8 +446,8 @@ class ReportBuilder:
                 "impact": self.rule_impact.get(rule) or "",
                 "count": len(fs),
                 "locations": [loc_of(f) for f in fs[:5]],
-                "current_level": scored["level"],
-                "recommended_level": max(recommended, scored["level"]),
+                "current_level": current,
+                "recommended_level": self._opens(key, rule, fs[0].severity, current),
             })
         return {
             "title": title,
@@ -463,6 +462,19 @@ class ReportBuilder:
             "finding_rows": rows,
             "tables": self._tables(key, {c["item"]: c for c in scored["checklist"]}, findings),
         }
+
+    def _opens(self, section: str, rule: str, severity: Severity, current: int) -> int:
+        """The level that fixing a finding opens: the first level above the current one that
+        its severity's cap or its checklist item stands in the way of; else the current level."""
+        candidates = []
+        cap = self.model.cap_for(severity)
+        if cap is not None:
+            candidates.append(cap + 1)
+        sec, _, item = (self.rule_checklist.get(rule) or "").partition(".")
+        if sec == section and severity.rank >= Severity.MEDIUM.rank:
+            candidates.extend(lvl for lvl, checks in self.model.levels.get(section, {}).items() if any(c.item == item for c in checks))
+        above = [c for c in candidates if current < c <= 5]
+        return min(above) if above else current
 
     def _system(self) -> dict[str, Any]:
         return {
