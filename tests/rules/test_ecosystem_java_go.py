@@ -49,6 +49,7 @@ SPRING_PLANTED = [
 GO_PLANTED = [
     ("FWK406", "go.mod", 3),  # Go 1.19 unsupported
     ("RES411", "main.go", 49),  # ListenAndServe, no graceful shutdown
+    ("RES423", "main.go", 49),  # ... and no http.Server timeouts
     ("OBS401", "main.go", 48),  # fmt.Println
     ("RES415", "main.go", 40),  # no health route
     ("API404", "main.go", 40),  # unversioned routes
