@@ -287,3 +287,29 @@ def test_fixture_workspaces() -> None:
     gomod = (FIXTURES / "workspaces" / "go-inventory" / "go.mod").read_text()
     deps = {d.name: d for d in read_manifest("go.mod", gomod)}
     assert deps["go"].line == 2 and deps["go"].version == "1.19"
+
+
+@pytest.mark.parametrize("name", ["pom.xml", "build.gradle", "build.gradle.kts", "go.mod"])
+def test_readers_never_raise_on_garbage(name: str) -> None:
+    """A malformed manifest contributes nothing or something; it never raises (checked on the
+    reader itself, not through read_manifest's safety net)."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from backend_audit.project.readers import go as go_reader
+    from backend_audit.project.readers import jvm
+
+    reader = {"pom.xml": jvm.read_pom, "go.mod": go_reader.read_go_mod}.get(name, jvm.read_gradle)
+    fragments = st.sampled_from([
+        "<project>", "</project>", "<dependency>", "<version>${a}</version>", "${", "plugins {", "}", "{",
+        "dependencies {", "implementation 'a:b:c'", "id 'x' version", "/*", "*/", "//", "require (", ")",
+        "go 1.", "\n", " ", "'", '"', "sourceCompatibility = ", "\x00", "é",
+    ])
+
+    @settings(max_examples=150, deadline=None)
+    @given(st.lists(fragments, max_size=40).map("".join))
+    def check(text: str) -> None:
+        deps = reader(name, text)
+        assert all(d.line >= 0 and d.line <= text.count("\n") for d in deps)
+
+    check()
