@@ -199,3 +199,31 @@ def test_bundled_data_covers_every_outdated_rule() -> None:
                 assert facts.entry_for(name.lower(), rule.rule.match.outdated.ecosystem) is not None, (rule.id, name)
     for key in ("python", "node", "java", "go", "dotnet", "ruby", "django", "flask", "express", "spring-boot", "rails"):
         assert key in facts.entries
+
+
+def test_project_anchor_honours_negated_globs(make_pack) -> None:
+    """An anchor list's "!glob" entries exclude files from every anchor glob (tests folders)."""
+    rules = """\
+    section: architecture
+    rules:
+      - id: ARC901
+        name: services-folder
+        severity: Info
+        kind: probe
+        fact: service-layer
+        languages: [python]
+        message: "service modules"
+        match:
+          project:
+            when: {files: ["**/services/*.py", "!**/tests/**"]}
+            anchor: ["**/services/*.py", "!**/tests/**"]
+        examples: {flagged: [{files: {"app/services/a.py": "x = 1\\n"}}], ok: [{files: {"app/b.py": "x = 1\\n"}}]}
+    """
+    loaded = load_pack(make_pack({"python/architecture.yaml": rules}))
+    analyzer = Analyzer(Path("."), Config(select=["ARC901"]), loaded)
+    docs = {"app/tests/services/test_a.py": "x = 1\n", "app/services/orders.py": "x = 1\n"}
+    facts, _ = analyzer.project([analyzer.analyze_file(Document(p, t)) for p, t in docs.items()])
+    assert [(e.path, e.rule) for e in facts.evidence["service-layer"]] == [("app/services/orders.py", "ARC901")]
+    only_tests = {"app/tests/services/test_a.py": "x = 1\n"}
+    facts, _ = analyzer.project([analyzer.analyze_file(Document(p, t)) for p, t in only_tests.items()])
+    assert not facts.evidence.get("service-layer")

@@ -62,13 +62,14 @@ def _all_kinds(cond: Conditions, facts: ProjectFacts) -> bool:
 def _anchor(rule: CompiledRule, facts: ProjectFacts) -> tuple[str | None, int]:
     check = rule.rule.match.project
     assert check is not None
+    negations = [a for a in check.anchor if a.startswith("!")]  # "!**/tests/**" excludes from every glob
     for anchor in check.anchor:
         if anchor.startswith("fact:"):
             ev = facts.first(anchor[5:])
             if ev is not None and ev.path:
                 return ev.path, ev.line or 0
-        else:
-            hit = _files_match([anchor], facts.files)
+        elif not anchor.startswith("!"):
+            hit = _files_match([anchor, *negations], facts.files)
             if hit:
                 return hit, 0
     if facts.dependencies:
