@@ -2,8 +2,9 @@
 
 It honours `.gitignore` files (at every level, via pathspec) and config excludes, skips
 well-known dependency and build folders, never follows a directory symlink twice (so loops
-end), skips binary and oversized files with the reason, and treats a file that vanishes or
-cannot be read between listing and reading as skipped rather than as an error.
+end) nor a symlink that leads outside the workspace, skips binary and oversized files with
+the reason, and treats a file that vanishes or cannot be read between listing and reading as
+skipped rather than as an error.
 """
 
 from __future__ import annotations
@@ -104,12 +105,18 @@ class Walker:
                 if is_dir:
                     if entry.name in ALWAYS_SKIPPED_DIRS or self._ignored(rel + "/", local):
                         continue
+                    if entry.is_symlink() and (reason := self._escapes(Path(entry.path))):
+                        self.skipped.append(Skipped(rel, reason))
+                        continue
                     subdirs.append((Path(entry.path), local))
                     continue
                 if not is_file or self._ignored(rel, local):
                     continue
                 if not self.wanted(rel):
                     self.other_files.append(rel)
+                    continue
+                if entry.is_symlink() and (reason := self._escapes(Path(entry.path))):
+                    self.skipped.append(Skipped(rel, reason))
                     continue
                 try:
                     size = entry.stat().st_size
@@ -121,6 +128,18 @@ class Walker:
                     continue
                 yield WorkspaceFile(rel, Path(entry.path), size)
             stack.extend(reversed(subdirs))
+
+    def _escapes(self, link: Path) -> str | None:
+        """Why a symlink is not followed: it leads outside the workspace (a link to / would
+        walk the whole disk, a link to a secret would put it in the output), or it loops."""
+        try:
+            target = link.resolve(strict=True)
+        except (OSError, RuntimeError):
+            return "symlink loop or broken symlink"
+        root = self.root.resolve()
+        if target != root and root not in target.parents:
+            return "symlink to a path outside the workspace"
+        return None
 
     def _ignored(self, rel: str, ignores: list[tuple[str, pathspec.PathSpec]]) -> bool:
         if self.exclude.match_file(rel):
