@@ -401,6 +401,19 @@ async function main() {
     log(`status bar shows "${expected}" (report overall ${JSON.stringify(overall)})`);
     void statusText;
 
+    // Show Rule Documentation: the rule's page in a Markdown preview.
+    await runCommand('Backend Audit: Show Rule Documentation');
+    const ruleInput = page.locator('.quick-input-widget input.input');
+    await ruleInput.waitFor({ state: 'visible' });
+    await ruleInput.fill(RULE);
+    await page.keyboard.press('Enter');
+    await page
+        .locator('.tabs-container .tab', { hasText: `Preview ${RULE}.md` })
+        .first()
+        .waitFor({ state: 'visible' });
+    await screenshot('rule-doc');
+    log(`rule documentation for ${RULE} previewed`);
+
     // 5. A JavaScript-only workspace: the extension activates there too and shows diagnostics.
     await openWorkspace(port, jsWs);
     log('javascript workspace loaded');

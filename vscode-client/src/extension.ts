@@ -18,7 +18,7 @@ export async function activate(context: ExtensionContext): Promise<void> {
         output,
         statusBar,
         server,
-        ...registerCommands(server, statusBar, () => output.show()),
+        ...registerCommands(server, statusBar, () => output.show(), context.globalStorageUri),
         workspace.onDidChangeConfiguration((e) => {
             if (!e.affectsConfiguration(SECTION)) {
                 return;

@@ -116,7 +116,7 @@ async function scanWorkspace(manager: ServerManager, statusBar: AuditStatusBar):
 
 /** Shows what `backendAudit.showRuleDoc` returns: a link, a file, or Markdown text. Null means the
  * server already showed it (window/showDocument). */
-async function showRuleDocResult(raw: unknown, rule: string): Promise<void> {
+async function showRuleDocResult(raw: unknown, rule: string, storage: Uri): Promise<void> {
     let value = raw;
     if (value && typeof value === 'object' && !Array.isArray(value)) {
         const v = value as Record<string, unknown>;
@@ -133,13 +133,16 @@ async function showRuleDocResult(raw: unknown, rule: string): Promise<void> {
         await openMarkdownPreview(toUri(value));
         return;
     }
-    const doc = await workspace.openTextDocument({ language: 'markdown', content: value });
-    await window.showTextDocument(doc, { preview: true });
-    await openMarkdownPreview(doc.uri);
-    void rule;
+    // Markdown text: written to the extension's storage so the preview has a file behind it
+    // (an untitled document would ask to be saved when closed).
+    const dir = Uri.joinPath(storage, 'rules');
+    await workspace.fs.createDirectory(dir);
+    const file = Uri.joinPath(dir, `${rule.replace(/[^A-Za-z0-9_-]/g, '_')}.md`);
+    await workspace.fs.writeFile(file, Buffer.from(value, 'utf8'));
+    await openMarkdownPreview(file);
 }
 
-async function showRuleDoc(manager: ServerManager, ruleArg: unknown): Promise<void> {
+async function showRuleDoc(manager: ServerManager, ruleArg: unknown, storage: Uri): Promise<void> {
     let rule = typeof ruleArg === 'string' && ruleArg !== '' ? ruleArg : ruleAtCursor();
     if (!rule) {
         rule = await window.showInputBox({
@@ -154,7 +157,7 @@ async function showRuleDoc(manager: ServerManager, ruleArg: unknown): Promise<vo
     }
     rule = rule.trim().toUpperCase();
     try {
-        await showRuleDocResult(await manager.executeCommand(SERVER_COMMANDS.showRuleDoc, [rule]), rule);
+        await showRuleDocResult(await manager.executeCommand(SERVER_COMMANDS.showRuleDoc, [rule]), rule, storage);
     } catch (err) {
         await showError(err);
     }
@@ -164,11 +167,12 @@ export function registerCommands(
     manager: ServerManager,
     statusBar: AuditStatusBar,
     showOutput: () => void,
+    storage: Uri,
 ): Disposable[] {
     return [
         commands.registerCommand(CLIENT_COMMANDS.generateReport, () => generateReport(manager, statusBar)),
         commands.registerCommand(CLIENT_COMMANDS.scanWorkspace, () => scanWorkspace(manager, statusBar)),
-        commands.registerCommand(CLIENT_COMMANDS.showRuleDoc, (rule?: unknown) => showRuleDoc(manager, rule)),
+        commands.registerCommand(CLIENT_COMMANDS.showRuleDoc, (rule?: unknown) => showRuleDoc(manager, rule, storage)),
         commands.registerCommand(CLIENT_COMMANDS.restart, () => manager.restart()),
         commands.registerCommand(CLIENT_COMMANDS.showOutput, showOutput),
         commands.registerCommand(STATUS_COMMAND, async () => {
