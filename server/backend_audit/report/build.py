@@ -353,7 +353,7 @@ class ReportBuilder:
         for lvl, check in self.model.checks_up_to(section, 5):
             entry = status_of[check.item]
             record = {"level": lvl, "item": check.item, "title": entry["title"], "status": entry["status"], "min": check.min,
-                      "evidence": [e["location"] for e in entry["evidence"][:3]], "reason": entry["reason"]}
+                      "evidence": list(dict.fromkeys(e["location"] for e in entry["evidence"]))[:3], "reason": entry["reason"]}
             (passed if check.passes(entry["status"]) else failed).append(record)
         next_level = []
         if level < 5:
@@ -725,7 +725,14 @@ class ReportBuilder:
         for label, role in (("Framework", "framework"), ("ORM", "orm"), ("HTTP Client", "http-client"), ("Testing Framework", "testing")):
             dep = self.roles.get(role)
             if dep is None:
-                rows.append([label, "none found in the manifests", "n/a", "n/a", "n/a", "absent"])
+                fact = next((r.fact for r in self.model.roles if r.key == role), None)
+                found = [e for e in self.evidence.get(fact or "", []) if e.path and not is_test_path(e.path)] if role != "testing" \
+                    else self.evidence.get(fact or "", [])
+                if found:
+                    rows.append([label, f"{found[0].detail or fact} ({loc(found[0])}), no declared dependency",
+                                 "n/a (standard library or undeclared)", "n/a", "n/a", "in use"])
+                else:
+                    rows.append([label, "none found in the manifests or the code", "n/a", "n/a", "n/a", "absent"])
                 continue
             version, source_dep = role_version(self.facts, dep, self.versions)
             entry = self.versions.entry_for(dep.name)

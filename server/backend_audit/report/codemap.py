@@ -382,6 +382,8 @@ class ModuleGraph:
     layers: dict[str, str]
     """Aggregated node -> layer name, where one is recognisable."""
     files: int = 0
+    prefix: str = ""
+    """The directory every module shares (``src/main/java/com/acme``), left out of node names."""
 
     def to_json(self) -> dict:
         return {
@@ -393,6 +395,7 @@ class ModuleGraph:
                 {"from": e.source, "to": e.target, "line": e.line, "from_layer": a, "to_layer": b} for e, a, b in self.violations
             ],
             "files": self.files,
+            "prefix": self.prefix,
         }
 
 
@@ -478,15 +481,20 @@ def build_graph(maps: list[FileMap], all_files: Iterable[str], root: Path | None
         a, b = layer_of(e.source), layer_of(e.target)
         if a and b and a[1] < b[1]:
             violations.append((e, a[0], b[0]))
-    # Aggregation depth: the deepest that keeps the diagram readable.
-    max_depth = max((p.count("/") + 1 for p in graph_files), default=1)
+    # Node names leave out the directory all modules share; the aggregation depth is the
+    # deepest that keeps the diagram readable.
+    dirs = [posixpath.dirname(p) for p in graph_files]
+    prefix = posixpath.commonpath(dirs) if dirs and all(dirs) else ""
+    cut = len(prefix) + 1 if prefix else 0
+    rel = {p: p[cut:] for p in graph_files}
+    max_depth = max((r.count("/") + 1 for r in rel.values()), default=1)
     depth = 1
     for d in range(1, max_depth + 1):
-        if len({_aggregate(p, d) for p in graph_files}) <= MAX_NODES:
+        if len({_aggregate(r, d) for r in rel.values()}) <= MAX_NODES:
             depth = d
         else:
             break
-    agg = {p: _aggregate(p, depth) for p in graph_files}
+    agg = {p: _aggregate(rel[p], depth) for p in graph_files}
     agg_nodes = sorted(set(agg.values()))
     agg_edges = sorted({(agg[e.source], agg[e.target]) for e in file_edges if agg[e.source] != agg[e.target]})
     agg_adj: dict[str, set[str]] = defaultdict(set)
@@ -504,10 +512,11 @@ def build_graph(maps: list[FileMap], all_files: Iterable[str], root: Path | None
             bad_edges.add((agg[e.source], agg[e.target]))
     layers = {}
     for node in agg_nodes:
-        found = layer_of(node + "/x")
+        found = layer_of(node + "/x") or layer_of(node)
         if found:
             layers[node] = found[0]
-    return ModuleGraph(agg_nodes, agg_edges, depth, file_edges, cycles, violations, cyclic_nodes, bad_edges, layers, len(graph_files))
+    return ModuleGraph(agg_nodes, agg_edges, depth, file_edges, cycles, violations, cyclic_nodes, bad_edges, layers,
+                       len(graph_files), prefix)
 
 
 def mermaid(graph: ModuleGraph) -> str:
