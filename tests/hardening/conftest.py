@@ -9,6 +9,7 @@ import pytest
 from hardening_support import CONFIG, RULES, write_files
 
 from backend_audit.cli import main
+from backend_audit.rules.compiler import CompiledPack, load_pack
 
 
 @pytest.fixture
@@ -34,3 +35,11 @@ def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, str, str
         return code, out, err
 
     return run
+
+
+@pytest.fixture(scope="session")
+def audit_pack(tmp_path_factory: pytest.TempPathFactory) -> CompiledPack:
+    """The bundled pack plus our rules, loaded once (loading 500 rules takes seconds)."""
+    rules = tmp_path_factory.mktemp("audit-rules")
+    (rules / "hardening.yaml").write_text(RULES, encoding="utf-8")
+    return load_pack(extra_rule_dirs=[rules])
