@@ -14,8 +14,9 @@ from backend_audit.rules.compiler import CompiledPack, load_pack
 from backend_audit.rules.model import RuleKind
 
 # Facts decided from files that are the same whatever the service's language: produced by the
-# project checks and text rules in common/ (or by file presence), never by Java or Go code.
-NEUTRAL_FROM_COMMON = {
+# project checks and text rules in common/ (file presence, deployment and CI files), never by
+# Java or Go code.
+NEUTRAL = {
     "architecture-style",  # docker-compose services, Kubernetes manifests, serverless configs
     "service-boundaries",  # several deployables in one repository
     "architecture-docs",  # docs/architecture*, ADRs, C4 diagrams
@@ -26,16 +27,13 @@ NEUTRAL_FROM_COMMON = {
     "changelog",  # CHANGELOG.md and friends
     "rate-limit-docs",  # rate limits described in API docs
     "config-docs",  # .env.example, configuration docs
-}
-NEUTRAL_FILE_ONLY = {
     "ci-config",  # .github/workflows, .gitlab-ci.yml, Jenkinsfile
-    "coverage-report",  # coverage.xml, lcov.info, jacoco.xml committed or produced in CI
+    "coverage-report",  # coverage.xml, lcov.info, jacoco.xml
     "alerting-config",  # Prometheus alert rules, Alertmanager, PagerDuty/Opsgenie configs
     "dashboards",  # Grafana dashboard JSON
     "slo-definitions",  # SLO files (OpenSLO, sloth)
     "log-shipping",  # Fluent Bit / Vector / Promtail / Filebeat configs
 }
-NEUTRAL = NEUTRAL_FROM_COMMON | NEUTRAL_FILE_ONLY
 
 
 @pytest.fixture(scope="module")
@@ -102,11 +100,11 @@ def test_neutral_facts_are_facts_of_the_pack(pack: CompiledPack) -> None:
     assert NEUTRAL <= known, NEUTRAL - known
 
 
-def test_neutral_facts_from_common_are_produced_there(pack: CompiledPack) -> None:
-    """The facts exempted as language-neutral because common/ decides them really have a
-    common/ rule: removing it would leave the items without any detector."""
+def test_neutral_facts_are_produced_in_common(pack: CompiledPack) -> None:
+    """The facts exempted as language-neutral really have a common/ probe: removing it would
+    leave their checklist items without any detector for Java and Go."""
     produced = {
         r.rule.fact for r in pack.rules if r.path.startswith("common/") and r.rule.kind is RuleKind.PROBE
     }
-    assert NEUTRAL_FROM_COMMON <= produced, NEUTRAL_FROM_COMMON - produced
+    assert NEUTRAL <= produced, NEUTRAL - produced
 
