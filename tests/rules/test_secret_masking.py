@@ -18,14 +18,34 @@ from backend_audit.rules.compiler import load_pack
 
 # rule id -> (relative path, file text, the secret planted in it)
 PLANTED: dict[str, tuple[str, str, str]] = {
-    "CFG001": ("shop/settings.py", 'SECRET_KEY = "django-insecure-q9v!x2m7zk4p0wn8r5t3"\n', "django-insecure-q9v!x2m7zk4p0wn8r5t3"),
+    "CFG001": (
+        "shop/settings.py",
+        'SECRET_KEY = "django-insecure-q9v!x2m7zk4p0wn8r5t3"\n',
+        "django-insecure-q9v!x2m7zk4p0wn8r5t3",
+    ),
     "CFG080": ("shop/aws.py", 'AWS_KEY_ID = "AKIA7JHET5OCWQFBPPK7"\n', "AKIA7JHET5OCWQFBPPK7"),
-    "CFG081": (".env", "DATABASE_URL=postgres://db/orders\nJWT_SECRET=9f2c4e7a1b3d5f60c8e1aa\n", "9f2c4e7a1b3d5f60c8e1aa"),
+    "CFG081": (
+        ".env",
+        "DATABASE_URL=postgres://db/orders\nJWT_SECRET=9f2c4e7a1b3d5f60c8e1aa\n",
+        "9f2c4e7a1b3d5f60c8e1aa",
+    ),
     "CFG082": ("config/app.yaml", "db:\n  host: db\n  password: Sup3rS3cret-2024x\n", "Sup3rS3cret-2024x"),
-    "CFG083": ("Dockerfile", "FROM node:20-alpine\nENV API_TOKEN=tok3n9f2c4e7a1b3d5f\n", "tok3n9f2c4e7a1b3d5f"),
-    "CFG040": ("src/auth.ts", 'export const sign = (p: object) => jwt.sign(p, "ULDiSmkPRfbYwHK9jjpg");\n', "ULDiSmkPRfbYwHK9jjpg"),
+    "CFG083": (
+        "Dockerfile",
+        "FROM node:20-alpine\nENV API_TOKEN=tok3n9f2c4e7a1b3d5f\n",
+        "tok3n9f2c4e7a1b3d5f",
+    ),
+    "CFG040": (
+        "src/auth.ts",
+        'export const sign = (p: object) => jwt.sign(p, "ULDiSmkPRfbYwHK9jjpg");\n',
+        "ULDiSmkPRfbYwHK9jjpg",
+    ),
 }
-PROPERTIES = ("src/main/resources/application.properties", "mail.smtp.password=Wq8m2Lr7zQp4Xv\n", "Wq8m2Lr7zQp4Xv")
+PROPERTIES = (
+    "src/main/resources/application.properties",
+    "mail.smtp.password=Wq8m2Lr7zQp4Xv\n",
+    "Wq8m2Lr7zQp4Xv",
+)
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +65,20 @@ def outputs(workspace: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[s
     texts = {}
     for fmt in ("text", "json", "sarif"):
         out = out_dir / f"findings.{fmt}"
-        code = main(["check", str(workspace), "--format", fmt, "--output", str(out), "--fail-on", "none", "--select", ",".join(secret_rules)])
+        code = main(
+            [
+                "check",
+                str(workspace),
+                "--format",
+                fmt,
+                "--output",
+                str(out),
+                "--fail-on",
+                "none",
+                "--select",
+                ",".join(secret_rules),
+            ]
+        )
         assert code == 0
         texts[fmt] = out.read_text(encoding="utf-8")
     return texts
