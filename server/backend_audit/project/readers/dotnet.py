@@ -1,0 +1,212 @@
+""".NET manifests: SDK-style project files (``*.csproj``, ``*.fsproj``, ``*.vbproj``) and
+central package management (``Directory.Packages.props``).
+
+The shapes read::
+
+    <Project Sdk="Microsoft.NET.Sdk.Web">
+      <PropertyGroup><TargetFramework>net8.0</TargetFramework></PropertyGroup>
+      <ItemGroup>
+        <PackageReference Include="Serilog.AspNetCore" Version="8.0.1" />
+        <PackageReference Include="Polly"><Version>8.2.0</Version></PackageReference>
+        <PackageReference Include="Swashbuckle.AspNetCore" />      <!-- central version -->
+        <FrameworkReference Include="Microsoft.AspNetCore.App" />
+      </ItemGroup>
+    </Project>
+
+    <Project><ItemGroup><PackageVersion Include="Serilog" Version="3.1.1" /></ItemGroup></Project>
+
+Package ids are NuGet ids, lower-cased (NuGet ids are case-insensitive). The target framework
+becomes a pseudo-dependency named ``dotnet`` (``net8.0`` -> spec ``net8.0``, version ``8.0``;
+``netcoreapp3.1`` -> ``3.1``); with ``<TargetFrameworks>`` the newest .NET target is taken,
+because that is the one an application runs on. .NET Framework targets (``net48``) become
+``dotnetframework`` and ``netstandard`` targets (libraries only) are left out, so that .NET
+version rules never compare them with .NET 5+. A web SDK project (``Microsoft.NET.Sdk.Web``) or a
+``FrameworkReference`` to ``Microsoft.AspNetCore.App`` becomes ``microsoft.aspnetcore.app`` with
+the target framework's version: ASP.NET Core ships with the runtime.
+
+``Directory.Packages.props`` records are ``locked``: they pin versions for the project files in
+their folder and below (exactly how `ProjectFacts.merge` resolves lock records) and declare
+nothing themselves.
+
+Lines come from expat (the parser under xml.etree), which reports the line of each start tag;
+ElementTree itself keeps none. ``$(Property)`` references are resolved from the file's own
+``<PropertyGroup>`` elements; nothing else is read and nothing is executed.
+"""
+
+from __future__ import annotations
+
+import re
+from xml.parsers import expat
+
+import attrs
+
+from ..manifests import Dependency, register_reader
+
+ECOSYSTEM = "nuget"
+DOTNET = "dotnet"
+"""The pseudo-dependency that carries the target framework (.NET 5+ and .NET Core)."""
+DOTNET_FRAMEWORK = "dotnetframework"
+ASPNETCORE = "microsoft.aspnetcore.app"
+_TEST_PACKAGES = {"microsoft.net.test.sdk", "xunit", "nunit", "mstest.testframework"}
+
+
+@attrs.define
+class _Node:
+    tag: str
+    attrs: dict[str, str]
+    line: int
+    """0-based line of the start tag."""
+    children: list[_Node] = attrs.field(factory=list)
+    text: str = ""
+
+    def attr(self, name: str) -> str:
+        for key, value in self.attrs.items():
+            if key.lower() == name.lower():
+                return value.strip()
+        return ""
+
+    def child_text(self, tag: str) -> str:
+        for c in self.children:
+            if c.tag.lower() == tag.lower():
+                return c.text.strip()
+        return ""
+
+    def walk(self):
+        yield self
+        for c in self.children:
+            yield from c.walk()
+
+
+def _parse(text: str) -> _Node | None:
+    parser = expat.ParserCreate()
+    roots: list[_Node] = []
+    stack: list[_Node] = []
+
+    def start(name: str, attributes: dict[str, str]) -> None:
+        node = _Node(name.rsplit("}", 1)[-1], dict(attributes), parser.CurrentLineNumber - 1)
+        (stack[-1].children if stack else roots).append(node)
+        stack.append(node)
+
+    def end(_name: str) -> None:
+        stack.pop()
+
+    def chars(data: str) -> None:
+        if stack:
+            stack[-1].text += data
+
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.CharacterDataHandler = chars
+    try:
+        parser.Parse(text.lstrip("\ufeff").encode("utf-8"), True)
+    except expat.ExpatError:
+        return None
+    return roots[0] if roots else None
+
+
+_PROPERTY_REF = re.compile(r"\$\(([A-Za-z_][\w.]*)\)")
+
+
+def _properties(root: _Node) -> dict[str, str]:
+    props: dict[str, str] = {}
+    for group in root.children:
+        if group.tag == "PropertyGroup":
+            for c in group.children:
+                props.setdefault(c.tag.lower(), c.text.strip())
+    return props
+
+
+def _resolve(value: str, props: dict[str, str]) -> str:
+    for _ in range(5):
+        new = _PROPERTY_REF.sub(lambda m: props.get(m.group(1).lower(), m.group(0)), value)
+        if new == value:
+            break
+        value = new
+    return value
+
+
+def package_version(spec: str) -> str | None:
+    """``8.0.1`` -> ``8.0.1``; ``[6.0.0, 7.0)`` -> ``6.0.0``; ``8.*`` -> ``8``; else None."""
+    m = re.match(r"^\s*[\[(]?\s*v?(\d+(?:\.\d+){0,3})", spec or "")
+    return m.group(1) if m else None
+
+
+def target_framework(moniker: str) -> tuple[str, str] | None:
+    """``net8.0`` -> (dotnet, 8.0); ``netcoreapp3.1`` -> (dotnet, 3.1); ``net48`` ->
+    (dotnetframework, 4.8); ``net8.0-windows`` -> (dotnet, 8.0); ``netstandard2.0`` -> None."""
+    tfm = moniker.strip().lower()
+    m = re.match(r"^netcoreapp(\d+\.\d+)", tfm)
+    if m:
+        return DOTNET, m.group(1)
+    m = re.match(r"^net(\d+\.\d+)", tfm)
+    if m:
+        return DOTNET, m.group(1)
+    m = re.match(r"^net(\d)(\d)(\d?)$", tfm)
+    if m:
+        return DOTNET_FRAMEWORK, ".".join(g for g in m.groups() if g)
+    return None
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in version.split(".") if p.isdigit())
+
+
+def read_project(path: str, text: str) -> list[Dependency]:
+    root = _parse(text)
+    if root is None or root.tag != "Project":
+        return []
+    props = _properties(root)
+    packages: list[tuple[str, str, int]] = []
+    aspnet_line: int | None = None
+    for node in root.walk():
+        if node.tag == "PackageReference" and node.attr("Include"):
+            version = node.attr("Version") or node.attr("VersionOverride") or node.child_text("Version")
+            packages.append((node.attr("Include"), _resolve(version, props), node.line))
+        elif node.tag == "FrameworkReference" and node.attr("Include").lower() == ASPNETCORE:
+            aspnet_line = node.line
+    names = {name.lower() for name, _, _ in packages}
+    base = path.rsplit("/", 1)[-1].lower()
+    dev = (
+        bool(names & _TEST_PACKAGES)
+        or props.get("istestproject", "").lower() == "true"
+        or bool(re.search(r"\.(unit|integration|functional)?tests?\.\w+proj$", base))
+    )
+    deps = [
+        Dependency(ECOSYSTEM, name.lower(), version, path, line, dev, package_version(version))
+        for name, version, line in packages
+    ]
+    tfm_node = next((c for g in root.children if g.tag == "PropertyGroup" for c in g.children
+                     if c.tag in ("TargetFramework", "TargetFrameworks")), None)
+    if tfm_node is not None:
+        targets = [t for t in (target_framework(m) for m in _resolve(tfm_node.text, props).split(";")) if t]
+        modern = [t for t in targets if t[0] == DOTNET]
+        chosen = max(modern, key=lambda t: _version_key(t[1])) if modern else (targets[0] if targets else None)
+        if chosen is not None:
+            name, version = chosen
+            spec = _resolve(tfm_node.text, props).strip()
+            deps.append(Dependency(ECOSYSTEM, name, spec, path, tfm_node.line, dev, version))
+            sdk = root.attr("Sdk").lower()
+            if name == DOTNET and (sdk.startswith("microsoft.net.sdk.web") or aspnet_line is not None):
+                line = aspnet_line if aspnet_line is not None else root.line
+                deps.append(Dependency(ECOSYSTEM, ASPNETCORE, version, path, line, dev, version))
+    return deps
+
+
+def read_central_packages(path: str, text: str) -> list[Dependency]:
+    root = _parse(text)
+    if root is None or root.tag != "Project":
+        return []
+    props = _properties(root)
+    deps = []
+    for node in root.walk():
+        if node.tag == "PackageVersion" and node.attr("Include"):
+            version = _resolve(node.attr("Version") or node.child_text("Version"), props)
+            deps.append(
+                Dependency(ECOSYSTEM, node.attr("Include").lower(), version, path, node.line, False,
+                           package_version(version), locked=True)
+            )
+    return deps
+
+
+register_reader(r"^.+\.(csproj|fsproj|vbproj)$", read_project)
+register_reader(r"^Directory\.Packages\.props$", read_central_packages)
