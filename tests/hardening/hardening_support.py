@@ -70,3 +70,26 @@ def write_files(root: Path, files: dict[str, str | bytes]) -> Path:
         else:
             path.write_text(textwrap.dedent(content), encoding="utf-8")
     return root
+
+
+# -- the language server, started as `backend-audit lsp` is, with stderr kept in a file --------------
+
+PACK_YAML = Path(__file__).resolve().parents[2] / "rules" / "backend-infrastructure" / "pack.yaml"
+SERVER_CODE = (
+    "import os, sys\n"
+    "fd = os.open(sys.argv[2], os.O_WRONLY | os.O_CREAT | os.O_TRUNC)\n"
+    "os.dup2(fd, 2)\n"
+    "from pathlib import Path\n"
+    "from backend_audit.lsp.server import create_server\n"
+    "create_server(pack_dir=Path(sys.argv[1])).start_io()\n"
+)
+"""The server with an injected pack: pack.yaml alone, so only the workspace's own rules (the
+config's `rules: [.audit-rules]`) run and the test does not wait for the bundled pack."""
+
+
+def empty_pack(root: Path) -> Path:
+    import shutil
+
+    root.mkdir(parents=True, exist_ok=True)
+    shutil.copy(PACK_YAML, root / "pack.yaml")
+    return root
