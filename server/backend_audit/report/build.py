@@ -19,6 +19,8 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
+import pathspec
+
 from .. import __version__
 from ..analysis.finding import Evidence, Finding
 from ..engine.scan import ScanResult
@@ -96,7 +98,13 @@ class ReportBuilder:
     def derive(self) -> None:
         root, facts = self.root, self.facts
         self.name, self.name_evidence = system_name(root, facts)
-        self.family, self.loc_by_family = primary_language(facts)
+        # The primary language is the backend's: a bundled frontend (the pack's not-backend
+        # globs) does not make a Python service a TypeScript one.
+        backend_loc: Counter[str] = Counter()
+        for fr in self.result.results.values():
+            if fr.analysis.language and fr.analysis.is_backend:
+                backend_loc[fr.analysis.language] += fr.analysis.loc
+        self.family, self.loc_by_family = primary_language(backend_loc or facts.loc_by_language)
         total = sum(self.loc_by_family.values()) or 1
         if self.family:
             biggest = max((f for f in facts.files if _family(f) == self.family), key=lambda f: self._loc(f), default=None)
@@ -177,7 +185,9 @@ class ReportBuilder:
         files = self.facts.files
         ev: list[Evidence] = []
         serverless = [f for f in files if f.rsplit("/", 1)[-1] in ("serverless.yml", "serverless.yaml", "template.yaml", "host.json", "vercel.json", "netlify.toml")]
-        dockerfiles = [f for f in files if f.rsplit("/", 1)[-1].startswith("Dockerfile")]
+        not_backend = pathspec.GitIgnoreSpec.from_lines(self.pack.header.relevance.not_backend)
+        dockerfiles = [f for f in files if f.rsplit("/", 1)[-1].startswith("Dockerfile") and not not_backend.match_file(f)
+                       and not is_test_path(f)]
         service_dirs = {f.rsplit("/", 1)[0] if "/" in f else "" for f in dockerfiles}
         if serverless and not self.roles.get("framework"):
             ev = [Evidence("architecture-style", f, 0, "serverless deployment descriptor") for f in serverless[:3]]
@@ -201,10 +211,14 @@ class ReportBuilder:
         if len(layered) >= 2:
             ev = [Evidence("architecture-style", path, 0, f"{layer} layer") for layer, path in sorted(layer_files.items())]
             return f"Layered monolith ({', '.join(sorted(layered))} layers)", ev
+        if not self.maps:
+            return "unknown (no source files)", []
         entry = next((f for f in files if f.rsplit("/", 1)[-1] in ("main.py", "app.py", "server.ts", "server.js", "main.go", "main.ts", "Program.cs", "app.js")), None)
         if entry:
-            ev = [Evidence("architecture-style", entry, 0, "single entry point, no layering found")]
-        return "Monolithic", ev
+            return "Monolithic", [Evidence("architecture-style", entry, 0, "single entry point, no layering found")]
+        if self.evidence.get("architecture-style"):
+            return "Monolithic", []
+        return "not determinable (no layers, services or entry point found)", []
 
     def _feature_modules(self) -> list[tuple[str, str]]:
         """Feature modules: Django apps (apps.py), Nest modules (*.module.ts), Go/Java packages

@@ -341,24 +341,31 @@ class _Resolver:
 
 # -- layers ------------------------------------------------------------------------------------
 
+# Ranks: a module may import its own rank or lower. Infrastructure adapters (hexagonal/clean
+# architecture) sit on the outside with the presentation layer: they implement the
+# application's ports, so their importing the application is the intended direction.
 LAYERS: list[tuple[str, int, frozenset[str]]] = [
     ("presentation", 4, frozenset({"api", "apis", "routes", "routers", "router", "controllers", "controller", "views",
                                    "handlers", "handler", "web", "endpoints", "resources", "rest", "http", "graphql"})),
+    ("infrastructure", 4, frozenset({"infrastructure", "infra", "adapters", "adapter", "gateways"})),
     ("service", 3, frozenset({"services", "service", "usecases", "use_cases", "usecase", "application", "interactors"})),
     ("data", 2, frozenset({"repositories", "repository", "repo", "repos", "dao", "daos", "store", "stores",
-                           "persistence", "infrastructure", "adapters", "clients", "client", "gateways", "db", "data"})),
+                           "persistence", "clients", "client", "db", "data"})),
     ("domain", 1, frozenset({"domain", "models", "model", "entities", "entity"})),
 ]
 
 
-def layer_of(path: str) -> tuple[str, int] | None:
-    """The architectural layer a file's directories name (innermost match), or None."""
-    parts = path.split("/")[:-1]
-    for part in reversed(parts):
+def layer_of(path: str, by_directory_only: bool = False) -> tuple[str, int] | None:
+    """The architectural layer a module belongs to: the outermost directory that names one
+    (``application/data/x`` is application code), else the file's own name (``order_service``,
+    ``products.controller``). Go imports whole packages, so Go modules go by directory only."""
+    for part in path.split("/")[:-1]:
         low = part.lower()
         for name, rank, words in LAYERS:
             if low in words:
                 return name, rank
+    if by_directory_only:
+        return None
     stem = posixpath.basename(path).rsplit(".", 1)[0].lower()
     for name, rank, words in LAYERS:
         if stem in words or any(stem.endswith(sep + w) for w in words for sep in ("_", ".", "-")):
@@ -476,9 +483,10 @@ def build_graph(maps: list[FileMap], all_files: Iterable[str], root: Path | None
         adj[e.source].add(e.target)
     nodes_sorted = sorted(graph_files)
     cycles = sorted((sorted(c) for c in _sccs(nodes_sorted, adj) if len(c) > 1), key=lambda c: (-len(c), c))
+    go_files = {m.path for m in src_maps if family_of(m.language) == "go"}
     violations = []
     for e in file_edges:
-        a, b = layer_of(e.source), layer_of(e.target)
+        a, b = layer_of(e.source, e.source in go_files), layer_of(e.target, e.target in go_files)
         if a and b and a[1] < b[1]:
             violations.append((e, a[0], b[0]))
     # Node names leave out the directory all modules share; the aggregation depth is the

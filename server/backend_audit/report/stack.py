@@ -148,6 +148,8 @@ def system_name(root: Path, facts: ProjectFacts) -> tuple[str, Evidence | None]:
                 m = re.search(r"rootProject\.name\s*=\s*['\"]([^'\"]+)", text)
                 name, needle = (m.group(1), m.group(0)) if m else (None, None)
             elif base.endswith(".csproj"):
+                if re.search(r"(?i)(test|build|bench)", base):
+                    continue
                 name, needle = base[: -len(".csproj")], None
             elif base == "setup.cfg":
                 m = re.search(r"^name\s*=\s*(\S+)", text, re.M)
@@ -161,10 +163,10 @@ def system_name(root: Path, facts: ProjectFacts) -> tuple[str, Evidence | None]:
     return root.name, None
 
 
-def primary_language(facts: ProjectFacts) -> tuple[str | None, dict[str, int]]:
+def primary_language(loc_by_language: dict[str, int]) -> tuple[str | None, dict[str, int]]:
     """The language family with the most lines of code (grammar languages only)."""
     by_family: dict[str, int] = {}
-    for lang, loc in facts.loc_by_language.items():
+    for lang, loc in loc_by_language.items():
         spec = LANGUAGES.get(lang)
         if spec is None or not spec.has_grammar:
             continue
