@@ -75,6 +75,8 @@ RULE_FILE_CASES = [
     pytest.param(BILLION_LAUGHS + "rules: *i\n", "rules", id="billion-laughs"),
     pytest.param("rules: " + "[" * 5000 + "]" * 5000 + "\n", "", id="nested-5000-deep"),
     pytest.param(b"rules:\n  - id: \xff\xfe\n", "cannot read", id="invalid-utf8"),
+    pytest.param("?\n", "extra fields found (None)", id="null-key-found-by-fuzzing"),
+    pytest.param("rules:\n  - {id: DES951, 3: x}\n", "extra fields found (3)", id="number-key"),
 ]
 
 
@@ -161,6 +163,7 @@ CONFIG_CASES = [
     pytest.param("max-file-size: -1\n", "max-file-size", id="size-negative"),
     pytest.param("severity: {RES001: Huge}\n", "severity", id="severity-unknown"),
     pytest.param("baseline: [a]\n", "baseline", id="baseline-wrong-type"),
+    pytest.param("?\n", "extra fields found (None)", id="null-key"),
     pytest.param(BILLION_LAUGHS + "select: *i\n", "select", id="billion-laughs"),
     pytest.param("rules: [../outside]\n", "outside the workspace", id="rules-dir-outside"),
     pytest.param("rules: [/etc]\n", "outside the workspace", id="rules-dir-absolute"),

@@ -136,6 +136,9 @@ def _format_exception(exc: BaseException, type_: Any) -> str:
     """Our own hooks raise ValueError with a message meant for users; keep it."""
     if type(exc) is ValueError and exc.args:
         return str(exc)
+    if isinstance(exc, cattrs.ForbiddenExtraKeysError):
+        # cattrs joins the keys as strings; YAML keys can be null or numbers (`?`, `1: x`).
+        return f"extra fields found ({', '.join(sorted(str(k) for k in exc.extra_fields))})"
     return format_exception(exc, type_)
 
 
