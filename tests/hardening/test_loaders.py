@@ -92,7 +92,7 @@ def test_a_broken_rule_file_is_reported_and_the_rest_of_the_pack_runs(
     pack = load_pack(make_pack({}), extra_rule_dirs=[rules])
     errors = [e for e in pack.errors if e.path.endswith("broken.yaml")]
     assert errors, "the broken file is reported"
-    assert all(expected in str(e) for e in errors[:1]), [str(e) for e in errors]
+    assert any(expected in str(e) for e in errors), [str(e) for e in errors]
     assert pack.rule("DES950") is not None and pack.rule("DES951") is None
     findings = analyze_document(Document("app/x.py", "still()\n"), pack).findings
     assert [f.rule for f in findings] == ["DES950"]
