@@ -197,7 +197,7 @@ def test_a_bad_pyproject_table_exits_2(cli, tmp_path: Path):
 def test_a_deeply_nested_pyproject_does_not_crash_config_loading(cli, tmp_path: Path):
     (tmp_path / "pyproject.toml").write_text("[project]\ndependencies = " + "[" * 10_000 + "]" * 10_000 + "\n")
     (tmp_path / "app.py").write_text("x = 1\n")
-    code, out, err = cli("check", tmp_path, "--format", "json")
+    code, out, err = cli("check", tmp_path, "--format", "json", "--fail-on", "none")
     assert code == 0, err
     assert json.loads(out)["summary"]["files"] >= 1
 
