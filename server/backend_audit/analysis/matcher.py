@@ -366,16 +366,19 @@ def _query_runs(
         combined = pack.batch(language, frozenset(r.id for r in chosen))
         return [(combined.query, combined.rule_of_pattern)] if combined is not None else []
     always = pack.prefilter(language).always
-    runs: list[QueryRun] = []
     unfiltered = frozenset(r.id for r in chosen if r.id in always)
+    candidates = [r for r in chosen if r.id in possible and applicable(r)]
+    hot = pack.hot_batch(language, unfiltered | {r.id for r in candidates})
+    if hot is not None:  # the same selection again (an open document): one combined query
+        return [(hot.query, hot.rule_of_pattern)]
+    runs: list[QueryRun] = []
     if unfiltered:
         combined = pack.batch(language, unfiltered)
         if combined is not None:
             runs.append((combined.query, combined.rule_of_pattern))
-    for r in chosen:
-        if r.id in possible and applicable(r):
-            query = r.queries[language]
-            runs.append((query, [r] * query.pattern_count))
+    for r in candidates:
+        query = r.queries[language]
+        runs.append((query, [r] * query.pattern_count))
     return runs
 
 

@@ -85,10 +85,14 @@ def make_converter() -> cattrs.Converter:
 
     from .model import Example
 
+    generated: list[Any] = []  # the mapping form's structure function, generated once
+
     def example_hook(value: Any, _: Any) -> Example:
         if isinstance(value, str):
             return Example(code=value)
-        return _hyphenated_structure_hook(Example, conv)(value, Example)
+        if not generated:  # generating it per example cost a `compile()` each (1,300 per pack)
+            generated.append(_hyphenated_structure_hook(Example, conv))
+        return generated[0](value, Example)
 
     conv.register_structure_hook(Example, example_hook)
     return conv
