@@ -46,16 +46,16 @@ def test_only_findings_on_changed_lines_and_in_untracked_files_are_reported(cli,
     orders = repo / "app" / "orders.py"
     orders.write_text(orders.read_text().replace("    return order\n", "    print('placed')\n    return order\n"))
     (repo / "app" / "new.py").write_text("x = 1\nprint(x)\n")  # untracked: every line is new
-    code, out, err = cli("check", repo, "--format", "json", "--new-since", "HEAD", "--fail-on", "none")
+    code, out, err = cli("check", repo, "--select", "DES9,CFG9", "--format", "json", "--new-since", "HEAD", "--fail-on", "none")
     assert code == 0, err
     assert _rules_and_lines(out) == [("DES901", "app/new.py", 1), ("DES901", "app/orders.py", 2)]
     # Without --new-since every finding is there.
-    code, out, _ = cli("check", repo, "--format", "json", "--fail-on", "none")
+    code, out, _ = cli("check", repo, "--select", "DES9,CFG9", "--format", "json", "--fail-on", "none")
     assert len(json.loads(out)["findings"]) == 5
 
 
 def test_nothing_changed_means_nothing_reported_and_exit_0(cli, repo: Path):
-    code, out, _ = cli("check", repo, "--format", "json", "--new-since", "HEAD")
+    code, out, _ = cli("check", repo, "--select", "DES9,CFG9", "--format", "json", "--new-since", "HEAD")
     assert code == 0 and json.loads(out)["findings"] == []
 
 
@@ -68,7 +68,7 @@ def test_a_workspace_in_a_subdirectory_of_the_repository(cli, repo: Path):
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "billing")
     (service / "billing.py").write_text("def bill():\n    print('billing')\n    return 1\n")
-    code, out, err = cli("check", service, "--format", "json", "--new-since", "HEAD", "--fail-on", "none")
+    code, out, err = cli("check", service, "--select", "DES9,CFG9", "--format", "json", "--new-since", "HEAD", "--fail-on", "none")
     assert code == 0, err
     assert _rules_and_lines(out) == [("DES901", "billing.py", 1)]
 
@@ -77,9 +77,9 @@ def test_an_older_ref_counts_committed_changes_too(cli, repo: Path):
     first = git(repo, "rev-parse", "HEAD").strip()
     (repo / "app" / "other.py").write_text("print('old')\nprint('committed later')\n")
     git(repo, "commit", "-qam", "more")
-    _, out, _ = cli("check", repo, "--format", "json", "--new-since", first, "--fail-on", "none")
+    _, out, _ = cli("check", repo, "--select", "DES9,CFG9", "--format", "json", "--new-since", first, "--fail-on", "none")
     assert _rules_and_lines(out) == [("DES901", "app/other.py", 1)]
-    _, out, _ = cli("check", repo, "--format", "json", "--new-since", "HEAD", "--fail-on", "none")
+    _, out, _ = cli("check", repo, "--select", "DES9,CFG9", "--format", "json", "--new-since", "HEAD", "--fail-on", "none")
     assert _rules_and_lines(out) == []
 
 
@@ -92,7 +92,7 @@ def test_an_older_ref_counts_committed_changes_too(cli, repo: Path):
     ],
 )
 def test_a_bad_ref_is_a_usage_error(cli, repo: Path, ref: str, message: str):
-    code, out, err = cli("check", repo, f"--new-since={ref}")
+    code, out, err = cli("check", repo, "--select", "DES9,CFG9", f"--new-since={ref}")
     assert code == 2 and out == ""
     assert message in err
 
@@ -101,7 +101,7 @@ def test_outside_a_git_repository_is_a_usage_error(cli, make_workspace, tmp_path
     root = make_workspace({"a.py": "print(1)\n"}, name="no-git")
     if subprocess.run(["git", "rev-parse"], cwd=root, capture_output=True).returncode == 0:
         pytest.skip("the temporary directory is itself inside a git repository")
-    code, _, err = cli("check", root, "--new-since", "HEAD")
+    code, _, err = cli("check", root, "--select", "DES9,CFG9", "--new-since", "HEAD")
     assert code == 2 and "not inside a git work tree" in err
 
 
@@ -114,7 +114,7 @@ def test_no_command_named_by_the_repository_config_runs(cli, repo: Path, tmp_pat
     git(repo, "config", "filter.evil.clean", hook)
     (repo / ".gitattributes").write_text("*.py diff=evil filter=evil\n")
     (repo / "app" / "orders.py").write_text("print('changed')\n")
-    code, out, err = cli("check", repo, "--format", "json", "--new-since", "HEAD", "--fail-on", "none")
+    code, out, err = cli("check", repo, "--select", "DES9,CFG9", "--format", "json", "--new-since", "HEAD", "--fail-on", "none")
     assert code == 0, err
     assert _rules_and_lines(out) == [("DES901", "app/orders.py", 0)]
     assert not marker.exists()
