@@ -363,6 +363,9 @@ def test_outputs_outside_the_workspace_are_refused(tmp_path: Path) -> None:
         with pytest.raises(ReportError, match="outside the workspace"):
             generate_report(root, config, "markdown", output)
     assert not (tmp_path / "escape.md").exists()
+    (root / "adir").mkdir()
+    with pytest.raises(ReportError, match="is a directory"):
+        generate_report(root, config, "markdown", "adir")
     with pytest.raises(ConfigError, match="outside the workspace"):
         generate_report(root, Config(report=ReportConfig(template="../t.md.j2")))
 
@@ -391,6 +394,9 @@ def test_a_users_template_inside_the_workspace(tmp_path: Path) -> None:
     text, _ = cli_report(root, config, "markdown", None)
     assert text.startswith("# express-api\n- Architecture Style & Design: ")
     assert text.count("\n- ") == 10
+    (root / "broken.md.j2").write_text("# {{ r.system.name }}\n{% for x in %}\n", encoding="utf-8")
+    with pytest.raises(ReportError, match=r"broken\.md\.j2:2: "):
+        cli_report(root, load_config(root).merged(report=ReportConfig(template="broken.md.j2")), "markdown", None)
     (root / "evil.md.j2").write_text("{{ r.__class__.__mro__ }}", encoding="utf-8")
     with pytest.raises(ReportError, match=r"unsafe|access"):
         cli_report(root, load_config(root).merged(report=ReportConfig(template="evil.md.j2")), "markdown", None)

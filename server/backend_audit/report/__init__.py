@@ -70,6 +70,8 @@ def _output_inside(root: Path, output: str) -> Path:
     root_resolved = root.resolve()
     if resolved == root_resolved or root_resolved not in resolved.parents:
         raise ReportError(f"output: {output!r} is outside the workspace {root_resolved.name}/; the report is written only inside it")
+    if resolved.is_dir():
+        raise ReportError(f"output: {output!r} is a directory; name a file")
     return resolved
 
 

@@ -606,6 +606,8 @@ class ReportBuilder:
                         "impact": r["severity"] + (f": {r['impact']}" if r["impact"] else ""),
                         "mitigation": self.rule_fix.get(r["rule"]) or (self.rule_rationale.get(r["rule"]) or "").strip().split(". ")[0] or "fix the finding",
                     })
+        if not {"framework", "testing", "architecture"} <= set(sections):
+            return rows  # another pack: only its own findings
         fw = sections["framework"]
         tst = sections["testing"]
         generic = [
@@ -621,6 +623,8 @@ class ReportBuilder:
         return rows
 
     def _training(self, sections: dict) -> list[dict[str, str]]:
+        if not {"framework", "design", "architecture", "scalability"} <= set(sections):
+            return []
         fw, des, arc, scl = (sections[k] for k in ("framework", "design", "architecture", "scalability"))
         def need(sec: dict, why: str) -> str:
             return f"indicated: {sec['title']} at level {sec['level']}" + (f"; {why}" if why else "") if sec["level"] <= 3 else f"not indicated: {sec['title']} at level {sec['level']}"
