@@ -453,14 +453,38 @@ def _sccs(nodes: Iterable[str], adj: dict[str, set[str]]) -> list[list[str]]:
     return out
 
 
-def _aggregate(path: str, depth: int) -> str:
-    parts = path.split("/")
-    if len(parts) - 1 >= depth:
-        return "/".join(parts[:depth])
-    return path.rsplit(".", 1)[0]
-
-
 MAX_NODES = 40
+
+
+def _groups(paths: list[str]) -> dict[str, str]:
+    """Each path's diagram node: directories are opened, largest first, while the diagram
+    stays within MAX_NODES nodes; a module whose directory is open is its own node."""
+
+    def node(path: str, open_dirs: set[str]) -> str:
+        parts = path.split("/")
+        for i in range(1, len(parts)):
+            prefix = "/".join(parts[:i])
+            if prefix not in open_dirs:
+                return prefix
+        return path.rsplit(".", 1)[0]
+
+    open_dirs: set[str] = set()
+    while True:
+        current = {p: node(p, open_dirs) for p in paths}
+        count = len(set(current.values()))
+        sizes: dict[str, int] = defaultdict(int)
+        for p, n in current.items():
+            if n != p.rsplit(".", 1)[0]:  # a closed directory
+                sizes[n] += 1
+        opened = False
+        for candidate in sorted(sizes, key=lambda n: (-sizes[n], n)):
+            trial = open_dirs | {candidate}
+            if len({node(p, trial) for p in paths}) <= MAX_NODES or count == 1:
+                open_dirs = trial
+                opened = True
+                break
+        if not opened:
+            return current
 
 
 def build_graph(maps: list[FileMap], all_files: Iterable[str], root: Path | None = None) -> ModuleGraph:
@@ -495,14 +519,9 @@ def build_graph(maps: list[FileMap], all_files: Iterable[str], root: Path | None
     prefix = posixpath.commonpath(dirs) if dirs and all(dirs) else ""
     cut = len(prefix) + 1 if prefix else 0
     rel = {p: p[cut:] for p in graph_files}
-    max_depth = max((r.count("/") + 1 for r in rel.values()), default=1)
-    depth = 1
-    for d in range(1, max_depth + 1):
-        if len({_aggregate(r, d) for r in rel.values()}) <= MAX_NODES:
-            depth = d
-        else:
-            break
-    agg = {p: _aggregate(rel[p], depth) for p in graph_files}
+    groups = _groups(list(rel.values()))
+    agg = {p: groups[rel[p]] for p in graph_files}
+    depth = max((n.count("/") + 1 for n in agg.values()), default=1)
     agg_nodes = sorted(set(agg.values()))
     agg_edges = sorted({(agg[e.source], agg[e.target]) for e in file_edges if agg[e.source] != agg[e.target]})
     agg_adj: dict[str, set[str]] = defaultdict(set)
