@@ -732,7 +732,11 @@ class ReportBuilder:
 
     def _table_framework(self, items, findings):
         rows = []
-        lang_name = self.model.languages.get(self.family or "", {}).get("name") or FAMILY_TITLES.get(self.family or "", "unknown")
+        members = {lang: n for lang, n in self.facts.loc_by_language.items() if self.family and _family_of_lang(lang) == self.family}
+        dominant = max(sorted(members), key=lambda k: members[k]) if members else self.family or ""
+        dominant = "typescript" if dominant == "tsx" else dominant
+        lang_name = (self.model.languages.get(dominant, {}).get("name") or self.model.languages.get(self.family or "", {}).get("name")
+                     or FAMILY_TITLES.get(self.family or "", "unknown"))
         lv = self.lang_version
         entry = self.language_entry
         latest = str(entry["latest"]) if entry and entry.get("latest") else "unknown (no data)"
@@ -872,6 +876,11 @@ def _layers():
     from .codemap import LAYERS
 
     return LAYERS
+
+
+def _family_of_lang(lang: str) -> str | None:
+    spec = LANGUAGES.get(lang)
+    return family_of(lang) if spec and spec.has_grammar else None
 
 
 def _family(path: str) -> str | None:

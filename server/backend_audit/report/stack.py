@@ -92,7 +92,8 @@ def version_gap(current: str | None, entry: dict[str, Any] | None) -> Gap:
             text = f"{behind} minor release(s) behind" if behind else "current"
     else:
         behind = max(0, (latest[0] - cur[0]) // step if step > 1 else latest[0] - cur[0])
-        text = f"{behind} major version(s) behind" if behind else "current"
+        what = "supported release line(s)" if step > 1 else "major version(s)"
+        text = f"{behind} {what} behind" if behind else "current"
     if eol:
         text += ", end-of-life"
     return Gap(text, behind, eol)
