@@ -394,6 +394,8 @@ def test_a_users_template_inside_the_workspace(tmp_path: Path) -> None:
     text, _ = cli_report(root, config, "markdown", None)
     assert text.startswith("# express-api\n- Architecture Style & Design: ")
     assert text.count("\n- ") == 10
+    html, _ = cli_report(root, config, "html", None)  # a Markdown template leaves HTML to the pack's
+    assert html.startswith("<!DOCTYPE html>")
     (root / "broken.md.j2").write_text("# {{ r.system.name }}\n{% for x in %}\n", encoding="utf-8")
     with pytest.raises(ReportError, match=r"broken\.md\.j2:2: "):
         cli_report(root, load_config(root).merged(report=ReportConfig(template="broken.md.j2")), "markdown", None)

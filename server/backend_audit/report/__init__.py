@@ -112,10 +112,15 @@ def produce(
     chosen = _format_for(fmt, output, config)
     out_path = _output_inside(root, output) if output else None
     user_template = None
-    if config.report.template and chosen != "json":
+    if config.report.template:
         user_template = resolve_inside(root, config.report.template, "report.template")
         if not user_template.is_file():
             raise ReportError(f"report.template: {config.report.template!r} does not exist", config.source or "config")
+        # A template renders the format its name says (audit.html.j2: HTML; anything else:
+        # Markdown); the other formats keep the pack's templates.
+        is_html = ".htm" in user_template.name.lower()
+        if chosen == "json" or is_html != (chosen == "html"):
+            user_template = None
     analyzer = Analyzer(root, config, pack)
     model = _maturity(analyzer.pack)
     result = scan(root, analyzer=analyzer, progress=progress, keep_documents=True)
