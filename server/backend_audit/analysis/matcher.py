@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
+from typing import Any
 
 import attrs
 import tree_sitter as ts
@@ -47,6 +48,28 @@ class FileAnalysis:
     is_backend: bool = True
     errors: list[str] = attrs.field(factory=list)
     """Rules that raised while running on this file (contained, logged by the caller)."""
+
+    def to_json(self) -> dict[str, Any]:
+        """Everything, for the result cache and the process pool (round-trips with from_json)."""
+        out: dict[str, Any] = {}
+        for field in attrs.fields(FileAnalysis):
+            value = getattr(self, field.name)
+            if field.name in _SERIALISED_LISTS:
+                value = [item.to_json() for item in value]
+            elif isinstance(value, list):
+                value = list(value)
+            out[field.name] = value
+        return out
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> FileAnalysis:
+        values = dict(data)
+        for name, item_type in _SERIALISED_LISTS.items():
+            values[name] = [item_type.from_json(item) for item in data.get(name, ())]
+        return cls(**values)
+
+
+_SERIALISED_LISTS: dict[str, Any] = {"findings": Finding, "evidence": Evidence, "suppressions": Suppression}
 
 
 def node_text(source: bytes, node: ts.Node) -> str:

@@ -37,6 +37,21 @@ class Suppression:
     reason: str
     used: set[str] = attrs.field(factory=set)
 
+    def to_json(self) -> dict:
+        """The parsed comment (not `used`, which each finalisation fills afresh)."""
+        return {
+            "kind": self.kind,
+            "rules": sorted(self.rules),
+            "line": self.line,
+            "start_byte": self.start_byte,
+            "end_byte": self.end_byte,
+            "reason": self.reason,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> Suppression:
+        return cls(data["kind"], frozenset(data["rules"]), data["line"], data["start_byte"], data["end_byte"], data["reason"])
+
     @property
     def target_line(self) -> int | None:
         if self.kind == "ignore":
