@@ -351,6 +351,8 @@ def test_change_since_the_last_audit(tmp_path: Path) -> None:
     second = _produce(root, pack, "markdown", "audit/report.md", write=True)
     text = second.path.read_text(encoding="utf-8")
     assert "**Change since the last audit**: level 3 → 2; no longer in place: health-checks" in text
+    # Evidence links are relative to the report's folder (audit/), so they climb to the root.
+    assert "[src/app.ts:32](../src/app.ts#L32)" in text
 
 
 # -- outputs, formats, templates ---------------------------------------------------------------

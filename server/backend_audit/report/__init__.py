@@ -126,6 +126,9 @@ def produce(
     result = scan(root, analyzer=analyzer, progress=progress, keep_documents=True)
     versions = load_versions(analyzer.pack.data_dir)
     report = build_report(result, model, versions, _previous(out_path), now)
+    # Evidence links in the report are relative to the file it is written to.
+    depth = len(out_path.parent.relative_to(root).parts) if out_path is not None else 0
+    report["link_base"] = "../" * depth
     for fr in result.results.values():  # the trees were kept for the code map only
         fr.document = None
     templates_dir = (analyzer.pack.root or Path()) / "templates"

@@ -43,6 +43,16 @@ def _label(status: str) -> str:
     return _STATUS_LABEL.get(status, status)
 
 
+def _link(location: str, base: str = "") -> str:
+    """A Markdown link to ``path:line`` (``[app/x.py:3](app/x.py#L3)``), relative to the report
+    file's directory (``base`` is the way from it to the workspace root). Editors and code
+    hosts open such links at the line."""
+    path, sep, line = location.rpartition(":")
+    if not sep or not line.isdigit() or not path or path.startswith("("):
+        return f"`{location}`"
+    return f"[{location}]({base}{path}#L{line})"
+
+
 def _environment(search: list[Path], autoescape: bool) -> SandboxedEnvironment:
     env = SandboxedEnvironment(
         loader=jinja2.FileSystemLoader([str(p) for p in search]),
@@ -56,6 +66,7 @@ def _environment(search: list[Path], autoescape: bool) -> SandboxedEnvironment:
     env.filters["box"] = _box
     env.filters["label"] = _label
     env.filters["tojson_compact"] = lambda v: json.dumps(v, ensure_ascii=False)
+    env.filters["link"] = _link
     return env
 
 
