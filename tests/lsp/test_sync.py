@@ -130,3 +130,33 @@ async def test_superseded_results_are_dropped(harness, workspace):
     versions = [p.version for p in lsp.published if p.uri == uri]
     assert versions[0] == 1 and versions[-1] == 39
     assert len(versions) < 10, versions  # debounced: not one analysis per keystroke
+
+
+async def test_a_burst_of_a_thousand_edits(harness, workspace):
+    """1,000 single-character edits with debounceMs 0: the server keeps up, the last version's
+    diagnostics are right, and versions are published in order."""
+    root = workspace({"app/main.py": APP})
+    lsp = await harness.start(root, client="neovim", pull=False)
+    enc = encoding_of(harness.result)
+    uri = open_doc(lsp, root / "app/main.py")
+    await wait_for_version(lsp, uri, 1)
+    text = APP
+    for version in range(2, 1002):
+        at = to_position(text, len(text), enc)
+        ch = "\nprint(1)\n" if version % 250 == 0 else "#"
+        change_doc(lsp, uri, version, [(types.Range(start=at, end=at), ch)])
+        text += ch
+    published = await wait_for_version(lsp, uri, 1001)
+    assert _starts(list(published.diagnostics)) == _expected_starts(text, enc)
+    versions = [p.version for p in lsp.published if p.uri == uri]
+    assert versions == sorted(versions)
+
+
+async def test_a_document_over_max_file_size_is_not_analysed(harness, workspace):
+    root = workspace({"app/main.py": APP, "app/health.py": "@app.get('/health')\ndef h():\n    return 1\n", ".backend-audit.yaml": "max-file-size: 100\n"})
+    lsp = await harness.start(root, client="vscode", pull=False)
+    uri = open_doc(lsp, root / "app/main.py")
+    assert list((await wait_for_version(lsp, uri, 1)).diagnostics) == []
+    assert any("max-file-size" in m.message for m in lsp.messages)
+    change_doc(lsp, uri, 2, [(None, "try:\n    x()\nexcept:\n    pass\n")])  # small again: analysed
+    assert codes(list((await wait_for_version(lsp, uri, 2)).diagnostics)) == ["RES901"]

@@ -75,6 +75,7 @@ class Session:
         self._running: dict[str, asyncio.Future] = {}
         self._rerun: set[str] = set()
         self._tasks: set[asyncio.Task] = set()
+        self._told_too_large: set[str] = set()
         self._focus: pathspec.PathSpec | None = None
         self.publisher = Publisher(self)
         self.reloader = Reloader(self)
@@ -200,7 +201,8 @@ class Session:
     def open(self, uri: str, text: str, version: int, language_id: str | None = None) -> None:
         path = self.path_of(uri)
         doc = Document(path, text, version=version)
-        _ = doc.tree  # parse once now; every later edit reparses incrementally
+        if not self._too_large(doc):
+            _ = doc.tree  # parse once now; every later edit reparses incrementally
         self.docs[uri] = doc
         self.uri_of_path[path] = uri
         self.schedule(uri, immediate=True)
@@ -256,6 +258,18 @@ class Session:
         doc = self.docs.get(uri)
         analyzer = self.analyzer
         if doc is None or analyzer is None:
+            return
+        if self._too_large(doc):
+            if uri not in self._told_too_large:
+                self._told_too_large.add(uri)
+                self.show(
+                    f"{doc.path} is larger than max-file-size ({len(doc.source)} > {analyzer.config.max_file_size} bytes); not analysed",
+                    types.MessageType.Info,
+                )
+            changed = self.state.remove(doc.path) if self.state is not None else set()
+            self.publisher.publish(uri, version=doc.version, force=True)
+            for path in sorted(changed - {doc.path}):
+                self.publisher.publish(self.uri_for(path))
             return
         snap = snapshot(doc)
         loop = asyncio.get_running_loop()
@@ -335,6 +349,10 @@ class Session:
             self.publisher.publish(self.uri_for(p))
         if changed - {path}:
             self.publisher.refresh()
+
+    def _too_large(self, doc: Document) -> bool:
+        limit = self.analyzer.config.max_file_size if self.analyzer is not None else self.config.max_file_size
+        return len(doc.source) > limit
 
     def _wanted_on_disk(self, path: str) -> bool:
         """Would a workspace scan look at this file (walker rules, config excludes)?"""
