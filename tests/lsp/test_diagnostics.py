@@ -3,6 +3,8 @@ follow facts across files."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from lsp_harness import (
     change_doc,
@@ -88,6 +90,18 @@ async def test_pull_mode(harness, workspace, client):
     jobs = by_uri[(root / "app/jobs.py").as_uri()]
     assert jobs.kind == "full" and codes(jobs.items) == ["RES902"]
     assert uri not in by_uri  # open documents are pulled per document
+    # With every result id known, the request is held until something changes (clients
+    # re-request at once; answering at once would spin).
+    previous = [types.PreviousResultId(uri=r.uri, value=r.result_id) for r in ws.items]
+    held = asyncio.ensure_future(lsp.workspace_diagnostic_async(types.WorkspaceDiagnosticParams(previous_result_ids=previous)))
+    await lsp.text_document_diagnostic_async(types.DocumentDiagnosticParams(text_document=ident))  # a round trip
+    assert not held.done()
+    (root / "app/jobs.py").write_text("print('a')\nprint('b')\n", encoding="utf-8")
+    lsp.workspace_did_change_watched_files(
+        types.DidChangeWatchedFilesParams(changes=[types.FileEvent(uri=jobs.uri, type=types.FileChangeType.Changed)])
+    )
+    answer = {r.uri: r for r in (await held).items}
+    assert answer[jobs.uri].kind == "full" and codes(answer[jobs.uri].items) == ["RES902", "RES902"]
     # Never both: nothing was pushed.
     assert lsp.published == []
 

@@ -165,7 +165,7 @@ class Publisher:
         known = {p.uri: p.value for p in previous or ()}
         while True:
             items: list[types.WorkspaceDocumentDiagnosticReport] = []
-            all_unchanged = bool(known)
+            all_unchanged = True  # nothing new to say (also when there is nothing at all)
             uris_now = set(self.rule_errors)
             if s.state is not None and s.settings.scope == "workspace":
                 uris_now.update(s.uri_for(p) for p in s.state.results if p not in s.uri_of_path)
