@@ -160,3 +160,17 @@ async def test_a_document_over_max_file_size_is_not_analysed(harness, workspace)
     assert any("max-file-size" in m.message for m in lsp.messages)
     change_doc(lsp, uri, 2, [(None, "try:\n    x()\nexcept:\n    pass\n")])  # small again: analysed
     assert codes(list((await wait_for_version(lsp, uri, 2)).diagnostics)) == ["RES901"]
+
+
+async def test_utf32_client(harness, workspace):
+    from lsp_harness import capabilities
+
+    caps = capabilities("vscode", pull=False)
+    caps.general = types.GeneralClientCapabilities(position_encodings=["utf-32"])
+    root = workspace({"app/main.py": APP})
+    lsp = await harness.start(root, caps=caps)
+    assert encoding_of(harness.result) == "utf-32"
+    uri = open_doc(lsp, root / "app/main.py")
+    diags = await wait_for_diagnostics(lsp, uri, lambda d: "RES902" in codes(d))
+    (p,) = [d for d in diags if d.code == "RES902"]
+    assert p.range.start == to_position(APP, APP.index("print(note)"), "utf-32") == types.Position(line=6, character=24)
