@@ -45,15 +45,20 @@ async def test_initial_scan_reports_progress_and_closed_files(harness, workspace
 
 
 async def test_scan_cancelled_by_the_client(harness, workspace):
-    files = {f"app/m{i}.py": "x = 1\n" for i in range(300)}
+    files = {f"app/m{i:04}.py": "print('x')\n" for i in range(1500)}
     root = workspace({**files, "app/health.py": HEALTH})
     lsp = await harness.start(root, client="vscode", pull=False)
-    while not lsp.progress_reports or not lsp.progress_reports[next(iter(lsp.progress_reports))]:
+    while not any(lsp.progress_reports.values()):
         await lsp.wait_for_notification(types.PROGRESS)
-    token = next(iter(lsp.progress_reports))
+    (token,) = lsp.progress_reports
     lsp.window_work_done_progress_cancel(types.WorkDoneProgressCancelParams(token=token))
     _, reports = await _progress_end(lsp)
-    assert reports[-1].message in ("cancelled",) or "files" in (reports[-1].message or "")
+    assert reports[-1].message == "cancelled"
+    assert not any(uri.endswith(".py") and "/app/m" in uri for uri in lsp.diagnostics)  # nothing installed
+    # a new scan (the command) completes and publishes
+    scanned = await lsp.workspace_execute_command_async(types.ExecuteCommandParams(command="backendAudit.scanWorkspace"))
+    assert scanned["files"] == 1501
+    await wait_for_diagnostics(lsp, (root / "app/m0000.py").as_uri(), lambda d: codes(d) == ["RES902"])
 
 
 async def test_open_files_scope(harness, workspace):
