@@ -175,12 +175,22 @@ def read_project(path: str, text: str) -> list[Dependency]:
         Dependency(ECOSYSTEM, name.lower(), version, path, line, dev, package_version(version))
         for name, version, line in packages
     ]
-    tfm_node = next((c for g in root.children if g.tag == "PropertyGroup" for c in g.children
-                     if c.tag in ("TargetFramework", "TargetFrameworks")), None)
+    tfm_node = next(
+        (
+            c
+            for g in root.children
+            if g.tag == "PropertyGroup"
+            for c in g.children
+            if c.tag in ("TargetFramework", "TargetFrameworks")
+        ),
+        None,
+    )
     if tfm_node is not None:
         targets = [t for t in (target_framework(m) for m in _resolve(tfm_node.text, props).split(";")) if t]
         modern = [t for t in targets if t[0] == DOTNET]
-        chosen = max(modern, key=lambda t: _version_key(t[1])) if modern else (targets[0] if targets else None)
+        chosen = (
+            max(modern, key=lambda t: _version_key(t[1])) if modern else (targets[0] if targets else None)
+        )
         if chosen is not None:
             name, version = chosen
             spec = _resolve(tfm_node.text, props).strip()
@@ -202,8 +212,16 @@ def read_central_packages(path: str, text: str) -> list[Dependency]:
         if node.tag == "PackageVersion" and node.attr("Include"):
             version = _resolve(node.attr("Version") or node.child_text("Version"), props)
             deps.append(
-                Dependency(ECOSYSTEM, node.attr("Include").lower(), version, path, node.line, False,
-                           package_version(version), locked=True)
+                Dependency(
+                    ECOSYSTEM,
+                    node.attr("Include").lower(),
+                    version,
+                    path,
+                    node.line,
+                    False,
+                    package_version(version),
+                    locked=True,
+                )
             )
     return deps
 

@@ -109,13 +109,23 @@ def read_gemfile_lock(path: str, text: str) -> list[Dependency]:
             if m:
                 version = re.sub(r"-[a-z].*$", "", m.group(2).strip())
                 deps.append(
-                    Dependency(ECOSYSTEM, m.group(1).lower(), version, path, lineno, False,
-                               gem_version(version), locked=True)
+                    Dependency(
+                        ECOSYSTEM,
+                        m.group(1).lower(),
+                        version,
+                        path,
+                        lineno,
+                        False,
+                        gem_version(version),
+                        locked=True,
+                    )
                 )
         elif section == "RUBY VERSION":
             m = re.match(r"^\s+ruby (\d+\.\d+\.\d+)", raw)
             if m:
-                deps.append(Dependency(ECOSYSTEM, RUBY, m.group(1), path, lineno, False, m.group(1), locked=True))
+                deps.append(
+                    Dependency(ECOSYSTEM, RUBY, m.group(1), path, lineno, False, m.group(1), locked=True)
+                )
     return deps
 
 
