@@ -7,7 +7,8 @@ What it measures, as a client sees it:
   downloads (Django, Flask, SQLAlchemy, FastAPI sdists), the non-test file whose line count is
   closest to 3,000.
 - One minimal JSON-RPC client (this file) drives each server over stdio: open the file, then alternately insert
-  and delete a comment line in the middle of it (`didChange`, incremental) and time from
+  a comment line in the middle of it, then rewrite that line with a new number at every edit
+  (`didChange`, incremental; no text repeats, so no content cache can help), and time from
   sending the change to receiving the `publishDiagnostics` of that version. backend-audit runs
   with `debounceMs: 0`; ruff publishes on every change by design. Both push (the client does not
   advertise pull diagnostics).
@@ -174,15 +175,14 @@ async def latency(name: str, cmd: list[str], root: Path, path: Path, options: di
     await client.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": text}})
     await client.wait_published(uri, 1)
     line = edit_line(text)
-    comment = "# an edit from the latency bench\n"
     samples: list[float] = []
     version = 1
     for i in range(warmup + iterations):
         version += 1
-        end_line = line if i % 2 == 0 else line + 1
+        end_line = line if i == 0 else line + 1  # the first edit inserts the line, later ones rewrite it
         change = {
             "range": {"start": {"line": line, "character": 0}, "end": {"line": end_line, "character": 0}},
-            "text": comment if i % 2 == 0 else "",
+            "text": f"# an edit from the latency bench, number {i}\n",
         }
         while not client.published.empty():
             client.published.get_nowait()
@@ -216,10 +216,8 @@ def analysis_times(path: Path, iterations: int) -> tuple[list[float], list[float
     edits: list[float] = []
     analyses: list[float] = []
     for i in range(iterations + 10):
-        if i % 2 == 0:
-            rng, new = Range(Position(line, 0), Position(line, 0)), "# an edit from the latency bench\n"
-        else:
-            rng, new = Range(Position(line, 0), Position(line + 1, 0)), ""
+        rng = Range(Position(line, 0), Position(line if i == 0 else line + 1, 0))
+        new = f"# an edit from the latency bench, number {i}\n"
         t0 = time.perf_counter()
         doc.apply_edit(rng, new)
         t1 = time.perf_counter()
