@@ -277,3 +277,39 @@ def test_requirement_names_starting_with_http_are_read() -> None:
     """httpx and httplib2 are packages, not URLs."""
     deps = read_manifest("requirements.txt", "httpx==0.27.0\nhttplib2\nhttps://example.invalid/pkg.whl\n")
     assert [d.name for d in deps] == ["httpx", "httplib2"]
+
+
+DOCKERFILE = """\
+ARG PYTHON_VERSION=3.12
+FROM --platform=linux/amd64 python:3.8.10-slim AS base
+FROM docker.io/library/node:18-alpine AS build
+FROM python:${PYTHON_VERSION}
+FROM node:lts
+FROM mcr.microsoft.com/dotnet/aspnet:8.0
+FROM eclipse-temurin:21-jre
+FROM golang:1.19@sha256:abc
+FROM nginx:1.27
+"""
+
+
+def test_dockerfile_runtime_images() -> None:
+    deps = read_manifest("Dockerfile", DOCKERFILE)
+    assert [(d.name, d.spec, d.version, d.line, d.dev) for d in deps] == [
+        ("python", "3.8.10", "3.8.10", 1, False),
+        ("node", "18", None, 2, True),
+        ("dotnet", "8.0", None, 5, False),
+        ("java", "21", None, 6, False),
+        ("go", "1.19", None, 7, False),
+    ]
+    assert all(d.ecosystem == "docker" and not d.locked for d in deps)
+    assert is_manifest("docker/production.Dockerfile") and is_manifest("Dockerfile.prod")
+
+
+def test_dockerfile_runtime_is_judged_by_outdated_rules() -> None:
+    from backend_audit.rules.compiler import load_pack
+
+    pack = load_pack()
+    analyzer = Analyzer(Path("."), Config(select=["FWK012"]), pack)
+    results = [analyzer.analyze_file(Document("Dockerfile", "FROM python:3.8-slim\nCOPY . /app\n"))]
+    _, findings = analyzer.project(results)
+    assert [(f.rule, f.path, f.range.start.line) for f in findings] == [("FWK012", "Dockerfile", 0)]
