@@ -355,6 +355,10 @@ LAYERS: list[tuple[str, int, frozenset[str]]] = [
 ]
 
 
+_LAYER_SUFFIX = [(name, rank, re.compile(r"(^|[_.\-])(" + "|".join(sorted(words)) + r")$")) for name, rank, words in LAYERS]
+
+
+@cache
 def layer_of(path: str, by_directory_only: bool = False) -> tuple[str, int] | None:
     """The architectural layer a module belongs to: the outermost directory that names one
     (``application/data/x`` is application code), else the file's own name (``order_service``,
@@ -367,8 +371,8 @@ def layer_of(path: str, by_directory_only: bool = False) -> tuple[str, int] | No
     if by_directory_only:
         return None
     stem = posixpath.basename(path).rsplit(".", 1)[0].lower()
-    for name, rank, words in LAYERS:
-        if stem in words or any(stem.endswith(sep + w) for w in words for sep in ("_", ".", "-")):
+    for name, rank, pattern in _LAYER_SUFFIX:
+        if pattern.search(stem):
             return name, rank
     return None
 
