@@ -211,7 +211,7 @@ def test_manifests_are_recognised() -> None:
         ".ruby-version",
     ):
         assert is_manifest(path), path
-    assert not is_manifest("Directory.Build.props")
+    assert not is_manifest("Directory.Build.targets")
 
 
 @pytest.mark.parametrize(
@@ -228,3 +228,21 @@ def test_manifests_are_recognised() -> None:
 )
 def test_garbage_never_raises(path: str, text: str) -> None:
     assert isinstance(read_manifest(path, text), list)
+
+
+@pytest.mark.parametrize("props", ["Directory.Build.props", "Directory.Packages.props"])
+def test_shared_target_framework(tmp_path: Path, props: str) -> None:
+    """A target framework set once for the solution is the runtime of the web projects below."""
+    (tmp_path / "src" / "Web").mkdir(parents=True)
+    (tmp_path / props).write_text(
+        "<Project>\n  <PropertyGroup>\n    <TargetFramework>net6.0</TargetFramework>\n  </PropertyGroup>\n</Project>\n"
+    )
+    (tmp_path / "src" / "Web" / "Web.csproj").write_text(
+        '<Project Sdk="Microsoft.NET.Sdk.Web">\n</Project>\n'
+    )
+    result = scan(tmp_path)
+    runtime = result.facts.dependency("dotnet")
+    assert runtime is not None and (runtime.path, runtime.line, runtime.version) == (props, 2, "6.0")
+    web = result.facts.dependency("microsoft.aspnetcore.app")
+    assert web is not None and (web.path, web.version) == ("src/Web/Web.csproj", "6.0")
+    assert [(f.path, f.range.start.line) for f in result.findings if f.rule == "FWK504"] == [(props, 2)]

@@ -24,6 +24,10 @@ version rules never compare them with .NET 5+. A web SDK project (``Microsoft.NE
 ``FrameworkReference`` to ``Microsoft.AspNetCore.App`` becomes ``microsoft.aspnetcore.app`` with
 the target framework's version: ASP.NET Core ships with the runtime.
 
+``Directory.Build.props`` may set the target framework for every project below it: it declares
+``dotnet`` there, and a web project without a ``<TargetFramework>`` of its own declares
+``microsoft.aspnetcore.app`` without a version, which the props file's lock record resolves.
+
 ``Directory.Packages.props`` records are ``locked``: they pin versions for the project files in
 their folder and below (exactly how `ProjectFacts.merge` resolves lock records) and declare
 nothing themselves.
@@ -175,7 +179,30 @@ def read_project(path: str, text: str) -> list[Dependency]:
         Dependency(ECOSYSTEM, name.lower(), version, path, line, dev, package_version(version))
         for name, version, line in packages
     ]
-    tfm_node = next(
+    tfm = _target(root, props)
+    sdk = root.attr("Sdk").lower()
+    web = sdk.startswith("microsoft.net.sdk.web") or aspnet_line is not None
+    if tfm is not None:
+        name, version, spec, line = tfm
+        deps.append(Dependency(ECOSYSTEM, name, spec, path, line, dev, version))
+        if name == DOTNET and web:
+            web_line = aspnet_line if aspnet_line is not None else root.line
+            deps.append(Dependency(ECOSYSTEM, ASPNETCORE, version, path, web_line, dev, version))
+    elif web:
+        # the target framework comes from a Directory.Build.props above (its lock record
+        # resolves the version)
+        deps.append(
+            Dependency(
+                ECOSYSTEM, ASPNETCORE, "", path, aspnet_line if aspnet_line is not None else root.line, dev
+            )
+        )
+    return deps
+
+
+def _target(root: _Node, props: dict[str, str]) -> tuple[str, str, str, int] | None:
+    """(name, version, spec, line) of the project's target framework, the newest .NET one when
+    it names several; None without a (recognised) target framework."""
+    node = next(
         (
             c
             for g in root.children
@@ -185,20 +212,33 @@ def read_project(path: str, text: str) -> list[Dependency]:
         ),
         None,
     )
-    if tfm_node is not None:
-        targets = [t for t in (target_framework(m) for m in _resolve(tfm_node.text, props).split(";")) if t]
-        modern = [t for t in targets if t[0] == DOTNET]
-        chosen = (
-            max(modern, key=lambda t: _version_key(t[1])) if modern else (targets[0] if targets else None)
-        )
-        if chosen is not None:
-            name, version = chosen
-            spec = _resolve(tfm_node.text, props).strip()
-            deps.append(Dependency(ECOSYSTEM, name, spec, path, tfm_node.line, dev, version))
-            sdk = root.attr("Sdk").lower()
-            if name == DOTNET and (sdk.startswith("microsoft.net.sdk.web") or aspnet_line is not None):
-                line = aspnet_line if aspnet_line is not None else root.line
-                deps.append(Dependency(ECOSYSTEM, ASPNETCORE, version, path, line, dev, version))
+    if node is None:
+        return None
+    spec = _resolve(node.text, props).strip()
+    targets = [t for t in (target_framework(m) for m in spec.split(";")) if t]
+    modern = [t for t in targets if t[0] == DOTNET]
+    chosen = max(modern, key=lambda t: _version_key(t[1])) if modern else (targets[0] if targets else None)
+    return (chosen[0], chosen[1], spec, node.line) if chosen is not None else None
+
+
+def read_build_props(path: str, text: str) -> list[Dependency]:
+    """``Directory.Build.props``: the target framework shared by the projects below it. It is a
+    declaration (``dotnet``), and a lock record for ``microsoft.aspnetcore.app`` so that web
+    projects without their own ``<TargetFramework>`` get its version."""
+    root = _parse(text)
+    if root is None or root.tag != "Project":
+        return []
+    return _shared_target(path, root, _properties(root))
+
+
+def _shared_target(path: str, root: _Node, props: dict[str, str]) -> list[Dependency]:
+    tfm = _target(root, props)
+    if tfm is None:
+        return []
+    name, version, spec, line = tfm
+    deps = [Dependency(ECOSYSTEM, name, spec, path, line, False, version)]
+    if name == DOTNET:
+        deps.append(Dependency(ECOSYSTEM, ASPNETCORE, version, path, line, False, version, locked=True))
     return deps
 
 
@@ -207,7 +247,7 @@ def read_central_packages(path: str, text: str) -> list[Dependency]:
     if root is None or root.tag != "Project":
         return []
     props = _properties(root)
-    deps = []
+    deps = _shared_target(path, root, props)  # some solutions set the target framework here too
     for node in root.walk():
         if node.tag == "PackageVersion" and node.attr("Include"):
             version = _resolve(node.attr("Version") or node.child_text("Version"), props)
@@ -228,3 +268,4 @@ def read_central_packages(path: str, text: str) -> list[Dependency]:
 
 register_reader(r"^.+\.(csproj|fsproj|vbproj)$", read_project)
 register_reader(r"^Directory\.Packages\.props$", read_central_packages)
+register_reader(r"^Directory\.Build\.props$", read_build_props)
