@@ -199,15 +199,22 @@ async def latency(name: str, cmd: list[str], root: Path, path: Path, options: di
 
 
 def analysis_times(path: Path, iterations: int) -> tuple[list[float], list[float]]:
-    """In process: apply_edit (tree.edit + incremental reparse) and analyze_file, separately."""
+    """In process: apply_edit (tree.edit + incremental reparse) and analyze_file, separately,
+    with the garbage-collector settings the server runs with."""
+    import gc
+
     from backend_audit.analysis.document import Document
     from backend_audit.engine.analyzer import Analyzer
     from backend_audit.engine.config import Config
     from backend_audit.engine.workspace import snapshot
+    from backend_audit.lsp.server import tune_gc
     from backend_audit.rules.compiler import load_pack
     from backend_audit.syntax.positions import Position, Range
 
+    tune_gc()
     pack = load_pack()
+    gc.collect()
+    gc.freeze()
     analyzer = Analyzer(path.parent, Config(), pack)
     text = path.read_text(encoding="utf-8")
     doc = Document("lib/module.py", text)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from backend_audit.lsp.server import create_server
+from backend_audit.lsp.server import run
 
 
 def main() -> None:
@@ -14,7 +14,7 @@ def main() -> None:
     parser.add_argument("--pack", type=Path)
     parser.add_argument("--rules", type=Path, action="append", default=[])
     args = parser.parse_args()
-    create_server(pack_dir=args.pack, extra_rule_dirs=args.rules).start_io()
+    run(pack_dir=args.pack, extra_rule_dirs=args.rules)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -151,6 +152,9 @@ class Reloader:
             first = "; ".join(str(e) for e in new.errors[:3])
             s.show(f"{len(new.errors)} rule problem(s){kept}: {first}", types.MessageType.Error)
         s.pack = pack
+        # The pack lives until the next reload: keep its objects out of every collection.
+        gc.collect()
+        gc.freeze()
         self.rule_dirs = [(pack.root or default_pack_dir()).resolve(), *(d.resolve() for d in extra)]
         s.analyzer = Analyzer(s.root, s.config, pack)
         s.state = WorkspaceState(s.analyzer)
