@@ -59,3 +59,11 @@ def test_unreadable_entry_is_skipped(tmp_path):
     os.mkfifo(tmp_path / "app" / "pipe.py")
     result = scan(tmp_path, Config())
     assert result.files == ["app/a.py"]
+
+
+def test_large_lock_files_are_still_read(tmp_path):
+    _write(tmp_path, "package-lock.json", '{"lockfileVersion": 3, "packages": {}, "pad": "' + "x" * 3000 + '"}')
+    _write(tmp_path, "app/huge.py", "x = 1\n" * 1000)
+    walker = Walker(tmp_path, max_file_size=2000)
+    assert [f.path for f in walker.files()] == ["package-lock.json"]
+    assert [s.path for s in walker.skipped] == ["app/huge.py"]

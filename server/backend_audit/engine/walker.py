@@ -27,6 +27,8 @@ ALWAYS_SKIPPED_DIRS = frozenset(
     }
 )
 BINARY_SNIFF = 8192
+MANIFEST_SIZE_LIMIT = 32_000_000
+"""Lock files of real projects often pass 1 MB; they are read by the manifest readers only."""
 
 
 @attrs.frozen
@@ -123,8 +125,9 @@ class Walker:
                 except OSError:
                     self.skipped.append(Skipped(rel, "vanished before it could be read"))
                     continue
-                if size > self.max_file_size:
-                    self.skipped.append(Skipped(rel, f"larger than max-file-size ({size} > {self.max_file_size} bytes)"))
+                limit = max(self.max_file_size, MANIFEST_SIZE_LIMIT) if is_manifest(rel) else self.max_file_size
+                if size > limit:
+                    self.skipped.append(Skipped(rel, f"larger than max-file-size ({size} > {limit} bytes)"))
                     continue
                 yield WorkspaceFile(rel, Path(entry.path), size)
             stack.extend(reversed(subdirs))
