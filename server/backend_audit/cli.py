@@ -406,11 +406,25 @@ def _rules_list(pack: CompiledPack, fmt: str) -> int:
     print()
     by_section = Counter(r.rule.section for r in pack.rules)
     print("per section:  " + "  ".join(f"{k} {by_section.get(k, 0)}" for k in SECTION_KEYS))
+    # A rule belongs to the ecosystem of its folder (csharp/ holds .csproj probes as well as C#
+    # queries); rules outside a language folder count under their language family.
     by_lang: Counter[str] = Counter()
     for r in pack.rules:
-        for fam in {family_of(lang) for lang in (r.languages or ())} or {"project"}:
-            by_lang[fam] += 1
+        folder = r.path.split("/", 1)[0] if "/" in r.path else ""
+        if folder in ("python", "javascript", "java", "go", "csharp", "ruby", "common"):
+            by_lang[folder] += 1
+        else:
+            for fam in {family_of(lang) for lang in (r.languages or ())} or {"project"}:
+                by_lang[fam] += 1
     print("per language: " + "  ".join(f"{k} {v}" for k, v in sorted(by_lang.items())))
+    folders = sorted(by_lang)
+    print()
+    print(f"{'section':<14}" + "".join(f"{f:>11}" for f in folders))
+    for key in SECTION_KEYS:
+        row = Counter(
+            (r.path.split("/", 1)[0] if "/" in r.path else "project") for r in pack.rules if r.rule.section == key
+        )
+        print(f"{key:<14}" + "".join(f"{row.get(f, 0):>11}" for f in folders))
     kinds = Counter(r.rule.kind.value for r in pack.rules)
     print(f"total: {len(pack.rules)} ({kinds.get('finding', 0)} rules, {kinds.get('probe', 0)} probes)")
     return EXIT_OK
