@@ -384,11 +384,13 @@ def _query_runs(
     rule's own query: tree-sitter's cost grows with the number of patterns, not with the number
     of passes, so the combined query of all rules would cost more than the few that can match."""
     chosen = [r for r in members if rule_filter is None or rule_filter(r)]
-    possible = pack.prefilter(language).possible(source)
+    selection = frozenset(r.id for r in chosen)
+    prefilter = pack.prefilter(language, selection)
+    possible = prefilter.possible(source)
     if possible is None:  # prefilter off or undecided: every selected rule, in one query
-        combined = pack.batch(language, frozenset(r.id for r in chosen))
+        combined = pack.batch(language, selection)
         return [(combined.query, combined.rule_of_pattern)] if combined is not None else []
-    always = pack.prefilter(language).always
+    always = prefilter.always
     unfiltered = frozenset(r.id for r in chosen if r.id in always)
     candidates = [r for r in chosen if r.id in possible and applicable(r)]
     hot = pack.hot_batch(language, unfiltered | {r.id for r in candidates})

@@ -249,8 +249,9 @@ def _pool_setup(analyzer: Analyzer, todo: list[tuple[str, bytes, str]]) -> tuple
         # building its own: the prefilter of each language present.
         languages = {spec.name for path, _, _ in todo if (spec := language_for_path(path)) is not None}
         for language in languages:
-            if analyzer.pack.query_rules(language):
-                analyzer.pack.prefilter(language)
+            members = analyzer.pack.query_rules(language)
+            if members:
+                analyzer.pack.prefilter(language, frozenset(r.id for r in members if analyzer.selected(r)))
         _WORKER = analyzer
         return multiprocessing.get_context("fork"), (None,)
     # Spawned workers load the pack themselves: only the standard pack plus the config's rule

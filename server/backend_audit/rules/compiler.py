@@ -34,6 +34,7 @@ from .model import (
     Severity,
 )
 from .prefilter import RulePrefilter, best, constraint_requirements, query_requirement
+from .querycache import LazyQueries, known_queries
 from .regex import Pattern, RegexError, compile_regex
 
 MATCH_PREDICATE = "ba-match?"
@@ -130,12 +131,37 @@ def _regex(pattern: str | None) -> Pattern | None:
 
 
 def _query(language: str, source: str) -> ts.Query:
+    _check_query_regexes(source)
+    return _compile_query(language, source)
+
+
+def _check_query_regexes(source: str) -> None:
     for regex in query_regexes(source):
         compile_regex(regex.encode().decode("unicode_escape"))
+
+
+def _compile_query(language: str, source: str) -> ts.Query:
     try:
         return ts.Query(ts_language(language), rewrite_predicates(source))
     except ts.QueryError as exc:
         raise CompileError(f"invalid query for {language}: {exc}") from None
+
+
+def _lazy_queries(languages: tuple[str, ...], source: str) -> tuple[LazyQueries, str | None]:
+    """The rule's queries, compiled now only if this text never compiled before (so an error
+    is still reported at load), and the name of the query's first capture."""
+    _check_query_regexes(source)
+    known = known_queries()
+    compiled: dict[str, ts.Query] = {}
+    first_capture: str | None = None
+    for index, lang in enumerate(languages):
+        meta = known.get(lang, source)
+        if meta is None:
+            compiled[lang] = _compile_query(lang, source)
+            meta = known.add(lang, source, compiled[lang])
+        if index == 0:
+            first_capture = meta.get("first_capture")
+    return LazyQueries(languages, source, _compile_query, compiled), first_capture
 
 
 def _node_spec(spec: NodeSpec | None, languages: tuple[str, ...], relation: str) -> CompiledNodeSpec | None:
@@ -222,12 +248,11 @@ def compile_rule(rule: Rule, path: str, line: int, header: PackHeader) -> Compil
             if no_grammar:
                 raise CompileError(f"no tree-sitter grammar for {', '.join(no_grammar)}; use match.pattern")
             compiled.query_source = m.query
-            compiled.queries = {lang: _query(lang, m.query) for lang in languages}
+            compiled.queries, first_capture = _lazy_queries(languages, m.query)  # type: ignore[assignment]
             names = set(_CAPTURE_NAME.findall(m.query))
             if not names:
                 raise CompileError("the query captures nothing; capture the reported node as @match")
-            first_query = next(iter(compiled.queries.values()))
-            compiled.report_capture = "match" if "match" in names else first_query.capture_name(0)
+            compiled.report_capture = "match" if "match" in names else first_capture
             for constraint in m.where:
                 if constraint.capture not in names:
                     raise CompileError(f"where: capture @{constraint.capture} is not in the query")
@@ -306,7 +331,7 @@ class CompiledPack:
     data_dir: Path | None = None
     _batches: dict[str, QueryBatch | None] = attrs.field(factory=dict)
     _sub_batches: dict[tuple[str, frozenset[str]], QueryBatch | None] = attrs.field(factory=dict)
-    _prefilters: dict[str, RulePrefilter] = attrs.field(factory=dict)
+    _prefilters: dict[tuple[str, frozenset[str] | None], RulePrefilter] = attrs.field(factory=dict)
     _members: dict[str, tuple[CompiledRule, ...]] = attrs.field(factory=dict)
     _hot: OrderedDict[tuple[str, frozenset[str]], QueryBatch] = attrs.field(factory=OrderedDict)
     _uses: dict[tuple[str, frozenset[str]], int] = attrs.field(factory=dict)
@@ -394,21 +419,27 @@ class CompiledPack:
             found = self._members[language] = tuple(r for r in self.rules if language in r.queries)
         return found
 
-    def prefilter(self, language: str) -> RulePrefilter:
-        """Which query rules of a language a file's bytes rule out (see `prefilter`)."""
-        found = self._prefilters.get(language)
+    def prefilter(self, language: str, only: frozenset[str] | None = None) -> RulePrefilter:
+        """Which query rules of a language a file's bytes rule out (see `prefilter`); with
+        `only`, for just those rules (a select/ignore), so unselected queries stay uncompiled."""
+        members = self.query_rules(language)
+        if only is not None and len(only) == len(members):
+            only = None
+        key = (language, only)
+        found = self._prefilters.get(key)
         if found is None:
             with self._lock:
-                found = self._prefilters.get(language)
+                found = self._prefilters.get(key)
                 if found is None:
                     requirements = {}
-                    for r in self.rules:
-                        query = r.queries.get(language)
-                        if query is None:
+                    for r in members:
+                        if only is not None and r.id not in only:
                             continue
-                        own = query_requirement(query, rewrite_predicates(r.query_source or ""))
+                        own = query_requirement(r.queries[language], rewrite_predicates(r.query_source or ""))
                         requirements[r.id] = best([own, *constraint_requirements(r.rule.match.where)])
-                    found = self._prefilters[language] = RulePrefilter(requirements)
+                    if len(self._prefilters) > 32:
+                        self._prefilters.clear()
+                    found = self._prefilters[key] = RulePrefilter(requirements)
         return found
 
     def _build_batch(self, language: str, only: frozenset[str] | None = None) -> QueryBatch | None:
@@ -482,6 +513,7 @@ def load_pack(pack_dir: Path | None = None, extra_rule_dirs: list[Path] | None =
             except CompileError as exc:
                 errors.append(LoadError(display, line, str(exc), rule.id))
     maturity = pack_dir / "maturity.yaml"
+    known_queries().save()
     return CompiledPack(
         header=header,
         root=pack_dir,

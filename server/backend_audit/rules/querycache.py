@@ -1,0 +1,149 @@
+"""Queries compiled on first use, and a record of the ones known to compile.
+
+Compiling tree-sitter queries was most of the time it took to load the pack (several hundred
+rules, each compiled for every language it names, 1-2 s), and a run that analyses little (a
+warm scan from the result cache, a ``--select`` of a few rules) needs few of them. So a rule's
+queries are compiled when first used (`LazyQueries`). Loading must still report a query that
+does not compile, with its rule; a query is therefore compiled at load unless this very text
+has compiled before with the same tree-sitter and grammar versions, which `KnownQueries`
+records (with the one fact loading needs from the compiled query: its first capture's name).
+
+The record lives in the user cache directory (``BACKEND_AUDIT_CACHE_DIR`` moves it; ``off``
+keeps it in memory only). It is plain JSON and only ever lets a load skip work: a wrong entry
+makes the query fail when first used instead of at load.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from functools import cache
+from importlib import metadata
+from pathlib import Path
+
+import tree_sitter as ts
+
+from ..syntax.languages import LANGUAGES
+
+_OFF = {"", "0", "off", "none", "false", "no"}
+_lock = threading.Lock()
+
+
+def _store_file() -> Path | None:
+    value = os.environ.get("BACKEND_AUDIT_CACHE_DIR")
+    if value is not None:
+        return None if value.strip().lower() in _OFF else Path(value).expanduser() / "queries-v1.json"
+    base = os.environ.get("XDG_CACHE_HOME")
+    return (Path(base) if base else Path.home() / ".cache") / "backend-audit" / "queries-v1.json"
+
+
+@cache
+def _versions(language: str) -> str:
+    spec = LANGUAGES.get(language)
+    module = spec.grammar[0].replace("_", "-") if spec is not None and spec.grammar else language
+    parts = []
+    for dist in ("tree-sitter", module):
+        try:
+            parts.append(f"{dist}={metadata.version(dist)}")
+        except metadata.PackageNotFoundError:
+            parts.append(f"{dist}=?")
+    return ";".join(parts)
+
+
+class KnownQueries:
+    """Query texts known to compile, by language and grammar version."""
+
+    def __init__(self, file: Path | None) -> None:
+        self.file = file
+        self._entries: dict[str, dict] = {}
+        self._dirty = False
+        if file is not None:
+            try:
+                data = json.loads(file.read_bytes())
+                if isinstance(data, dict):
+                    self._entries = {k: v for k, v in data.items() if isinstance(v, dict)}
+            except (OSError, ValueError):
+                pass
+
+    @staticmethod
+    def key(language: str, source: str) -> str:
+        return hashlib.sha256(f"{_versions(language)}\0{language}\0{source}".encode()).hexdigest()
+
+    def get(self, language: str, source: str) -> dict | None:
+        return self._entries.get(self.key(language, source))
+
+    def add(self, language: str, source: str, query: ts.Query) -> dict:
+        meta = {"first_capture": query.capture_name(0) if query.capture_count else None}
+        with _lock:
+            self._entries[self.key(language, source)] = meta
+            self._dirty = True
+        return meta
+
+    def save(self) -> None:
+        if not self._dirty or self.file is None:
+            return
+        tmp: str | None = None
+        try:
+            self.file.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".queries-", suffix=".json", dir=self.file.parent)
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(self._entries, fh, separators=(",", ":"))
+            os.replace(tmp, self.file)
+            tmp = None
+            self._dirty = False
+        except OSError:
+            pass
+        finally:
+            if tmp is not None:
+                Path(tmp).unlink(missing_ok=True)
+
+
+_known: dict[Path | None, KnownQueries] = {}
+
+
+def known_queries() -> KnownQueries:
+    """The record for the current cache location (read once per process)."""
+    file = _store_file()
+    found = _known.get(file)
+    if found is None:
+        found = _known[file] = KnownQueries(file)
+    return found
+
+
+class LazyQueries(Mapping[str, ts.Query]):
+    """A rule's query per language, compiled on first access (thread-safe)."""
+
+    __slots__ = ("_compile", "_compiled", "_languages", "_source")
+
+    def __init__(self, languages: tuple[str, ...], source: str, compile_: Callable[[str, str], ts.Query], compiled: dict[str, ts.Query] | None = None) -> None:
+        self._languages = languages
+        self._source = source
+        self._compile = compile_
+        self._compiled: dict[str, ts.Query] = dict(compiled or {})
+
+    def __getitem__(self, language: str) -> ts.Query:
+        query = self._compiled.get(language)
+        if query is None:
+            if language not in self._languages:
+                raise KeyError(language)
+            with _lock:
+                query = self._compiled.get(language)
+                if query is None:
+                    query = self._compiled[language] = self._compile(language, self._source)
+        return query
+
+    def __contains__(self, language: object) -> bool:
+        return language in self._languages
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._languages)
+
+    def __len__(self) -> int:
+        return len(self._languages)
+
+    def __repr__(self) -> str:
+        return f"LazyQueries({list(self._languages)}, compiled={list(self._compiled)})"
