@@ -7,7 +7,9 @@
                      UTF-16 ranges, so a code action needs no cache)
     tags             Unnecessary for findings tagged "unnecessary" (unused suppressions)
     severity         the settings' severityMap (default: Critical/High Error, Medium Warning,
-                     Low Information, Info Hint)
+                     Low Information, Info Hint); Hint for a finding the baseline accepts
+                     (``baselined: hint``) or on a line unchanged since the focus ref
+                     (``focus: changed-lines``), both marked by `Session.display_findings`
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from .settings import DEFAULT_SEVERITY_MAP
 
 SOURCE = "backend-audit"
 LOAD_ERROR_CODE = "rule-load-error"
+DEMOTED_TAG = "demoted"
+"""A finding tag: shown as a Hint (on a line unchanged since the focus ref)."""
 
 
 def diagnostic_message(finding: Finding, pack: CompiledPack) -> str:
@@ -49,10 +53,11 @@ def to_diagnostic(
     # Findings without a pack rule (CFG000, the unused suppression) still have a docs page.
     href = pack.docs_url(compiled.rule) if compiled is not None else pack.header.docs_url.format(id=finding.rule, name=finding.name)
     tags = [types.DiagnosticTag.Unnecessary] if "unnecessary" in finding.tags else None
+    demoted = finding.baseline_state == "unchanged" or DEMOTED_TAG in finding.tags
     return types.Diagnostic(
         range=positions.range_to_client(doc, finding.range),
         message=diagnostic_message(finding, pack),
-        severity=severity_map.get(finding.severity, types.DiagnosticSeverity.Warning),
+        severity=types.DiagnosticSeverity.Hint if demoted else severity_map.get(finding.severity, types.DiagnosticSeverity.Warning),
         code=finding.rule,
         code_description=types.CodeDescription(href=href) if href else None,
         source=SOURCE,

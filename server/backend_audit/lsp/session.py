@@ -19,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import attrs
 import pathspec
 from lsprotocol import types
 from pygls import uris
@@ -77,6 +78,8 @@ class Session:
         self._tasks: set[asyncio.Task] = set()
         self._told_too_large: set[str] = set()
         self._focus: pathspec.PathSpec | None = None
+        self._git_base: Any = None
+        """The `GitBase` of ``focus: changed-lines`` (opened on first use; False: unavailable)."""
         self.publisher = Publisher(self)
         self.reloader = Reloader(self)
         self.scanner = Scanner(self)
@@ -179,6 +182,31 @@ class Session:
 
     def set_focus(self, globs: list[str]) -> None:
         self._focus = pathspec.GitIgnoreSpec.from_lines(globs) if globs else None
+        self._git_base = None
+
+    def _changed_lines_focus(self, path: str, findings: list[Finding]) -> list[Finding]:
+        """``focus: changed-lines``: findings on lines unchanged since the ref become Hints."""
+        from ..engine.gitdiff import GitBase, GitDiffError, on_changed_lines
+        from .diagnostics import DEMOTED_TAG
+
+        if self._git_base is None:
+            try:
+                self._git_base = GitBase.open(self.root, self.settings.focus_ref)
+            except GitDiffError as exc:
+                self._git_base = False
+                self.show(f"focus changed-lines is off: {exc}", types.MessageType.Warning)
+        if not self._git_base:
+            return findings
+        doc = self.document_for(path)
+        text = doc.text if doc is not None else self._git_base.current_text(path)
+        if text is None:
+            return findings
+        try:
+            changed = self._git_base.changed_lines(path, text)
+        except GitDiffError as exc:
+            self.log(f"focus changed-lines: {exc}", types.MessageType.Warning)
+            return findings
+        return [f if on_changed_lines(f, changed) else attrs.evolve(f, tags=(*f.tags, DEMOTED_TAG)) for f in findings]
 
     def visible(self, path: str) -> bool:
         """Does this file get diagnostics (scope and focus settings)?"""
@@ -194,7 +222,10 @@ class Session:
         if self.settings.sections:
             findings = [f for f in findings if self.settings.shows_section(f.section)]
         if self.baseline is not None and findings:
-            findings = self.baseline.classify(findings).new
+            classified = self.baseline.classify(findings)
+            findings = classified.findings if self.settings.baselined == "hint" else classified.new
+        if self.settings.focus_changed_lines and findings:
+            findings = self._changed_lines_focus(path, findings)
         return findings
 
     # -- documents ---------------------------------------------------------------------------

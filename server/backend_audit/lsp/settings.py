@@ -5,7 +5,11 @@ for section `backendAudit`:
 
     {"debounceMs": 150, "scope": "workspace", "severityMap": {"High": "Error", ...},
      "select": ["RES"], "ignore": [], "sections": ["resilience", ...], "reportPath": "audit.md",
-     "baseline": ".backend-audit-baseline.json", "focus": ["app/**"], "trace": "off"}
+     "baseline": ".backend-audit-baseline.json", "baselined": "hide", "focus": ["app/**"],
+     "focusRef": "HEAD", "trace": "off"}
+
+``focus`` may also hold ``changed-lines`` (alone, or with globs): findings on lines unchanged
+since ``focusRef`` are then shown as Hints, like Sonar's "focus on new code".
 
 Parsing is lenient per key, unlike the rule loader: a bad value gives a message naming the key
 and that key keeps its default, so a typo in the editor never stops the server. Unknown keys are
@@ -58,6 +62,12 @@ class Settings:
     """A baseline file: findings it accepts are not shown."""
     focus: list[str] = attrs.field(factory=list)
     """gitignore-style globs; when set, only matching files get diagnostics."""
+    focus_changed_lines: bool = False
+    """``focus`` holds ``changed-lines``: findings on lines unchanged since `focus_ref` are Hints."""
+    focus_ref: str = "HEAD"
+    """The git ref that ``changed-lines`` compares with."""
+    baselined: str = "hide"
+    """How findings the baseline accepts are shown: ``hide`` (not at all) or ``hint``."""
     trace: str = "off"
 
     def apply_to(self, config: Config) -> Config:
@@ -123,6 +133,21 @@ def parse_settings(raw: Any) -> tuple[Settings, list[str]]:
             value = _str_list(raw[key], key, errors)
             if value is not None:
                 setattr(settings, attr, value)
+    if "changed-lines" in settings.focus:
+        settings.focus = [g for g in settings.focus if g != "changed-lines"]
+        settings.focus_changed_lines = True
+    if raw.get("focusRef") is not None:
+        v = raw["focusRef"]
+        if isinstance(v, str) and v.strip() and not v.startswith("-"):
+            settings.focus_ref = v.strip()
+        else:
+            errors.append(f"focusRef: expected a git ref such as HEAD or origin/main, got {v!r}")
+    if raw.get("baselined") is not None:
+        v = raw["baselined"]
+        if v in ("hide", "hint"):
+            settings.baselined = v
+        else:
+            errors.append(f"baselined: expected 'hide' or 'hint', got {v!r}")
     if raw.get("sections") is not None:
         value = _str_list(raw["sections"], "sections", errors)
         if value is not None:
