@@ -227,3 +227,46 @@ def test_project_anchor_honours_negated_globs(make_pack) -> None:
     only_tests = {"app/tests/services/test_a.py": "x = 1\n"}
     facts, _ = analyzer.project([analyzer.analyze_file(Document(p, t)) for p, t in only_tests.items()])
     assert not facts.evidence.get("service-layer")
+
+
+def test_same_version_in_several_manifests_is_one_finding(pack) -> None:
+    """pip-compile's requirements-dev.txt repeats the runtime pins: the runtime manifest keeps
+    the finding and names the other place; a different version stays a finding of its own."""
+    files = {
+        "requirements-dev.txt": "django==4.2.1\n",
+        "requirements.txt": "flask==3.1\ndjango==4.2.1\n",
+        "legacy/requirements.txt": "django==3.2.25\n",
+    }
+    got = _findings(pack, files)
+    assert [(rule, path, line) for rule, path, line, _ in got] == [
+        ("FWK901", "legacy/requirements.txt", 0),
+        ("FWK901", "requirements.txt", 1),
+    ]
+    assert got[1][3].endswith("; also declared in requirements-dev.txt:1")
+
+
+def test_dockerfile_runtime_stage_is_kept_over_the_build_stage(pack) -> None:
+    files = {"Dockerfile": "FROM node:20 AS builder\nRUN npm ci\nFROM node:20\nCMD node main.js\n"}
+    got = _findings(pack, files)
+    assert [(rule, path, line) for rule, path, line, _ in got] == [("FWK901", "Dockerfile", 2)]
+    assert got[0][3].endswith("also declared in Dockerfile:1")
+
+
+@pytest.mark.parametrize(("frontend", "expected"), [
+    pytest.param('{"dependencies": {"react": "^18.2.0", "express": "^4.18.2"}}', ["FWK903"], id="react-with-express-is-a-server"),
+    pytest.param('{"dependencies": {"react": "^18.2.0", "vite": "^5.0.0"}}', [], id="react-app"),
+    pytest.param('{"dependencies": {"vue": "^3.4.0"}, "engines": {"node": "20.x"}}', [], id="vue-app-engines"),
+])
+def test_frontend_package_json_is_not_the_backend(pack, frontend: str, expected: list[str]) -> None:
+    """A browser app next to the backend (react/vue/…, no server framework): its packages, its
+    .nvmrc and its Node image are left alone; the backend's own pins are still judged."""
+    files = {
+        "web/package.json": frontend,
+        "web/.nvmrc": "20\n",
+        "web/Dockerfile": "FROM node:20\n",
+        "api/requirements.txt": "django==3.2.25\n",
+    }
+    if expected:
+        del files["web/.nvmrc"], files["web/Dockerfile"]
+    got = [(rule, path) for rule, path, *_ in _findings(pack, files)]
+    assert got == [("FWK901", "api/requirements.txt")] + [(r, "web/package.json") for r in expected]

@@ -7,6 +7,10 @@ the rule, shown on its anchor (a fact's first evidence, or the first file matchi
 
 from __future__ import annotations
 
+import posixpath
+import re
+
+import attrs
 import pathspec
 
 from ..analysis.finding import Evidence, Finding, fingerprint
@@ -144,18 +148,80 @@ def dependency_matches(
     return findings, evidence
 
 
+_FRONTEND_PACKAGES = frozenset(
+    {"react", "react-dom", "vue", "@angular/core", "svelte", "@sveltejs/kit", "next", "nuxt", "vite", "preact", "solid-js"}
+)
+_SERVER_PACKAGES = frozenset(
+    {"express", "fastify", "@nestjs/core", "koa", "@hapi/hapi", "hapi", "hono", "restify", "@adonisjs/core", "sails", "@apollo/server", "apollo-server"}
+)
+
+
+def _frontend_dirs(dependencies: list[Dependency]) -> tuple[set[str], set[str]]:
+    """(every folder holding a package.json, those whose package.json is a frontend's).
+
+    A package.json that declares a frontend framework (React, Vue, Angular, Svelte, Next,
+    Vite…) and no server framework belongs to a browser app next to the backend (a
+    full-stack template's ``frontend/``): its TypeScript, its Node image and its ``.nvmrc``
+    say nothing about the backend, so the backend's outdated rules leave that folder alone.
+    """
+    names: dict[str, set[str]] = {}
+    for dep in dependencies:
+        if not dep.locked and dep.ecosystem == "npm" and dep.path and posixpath.basename(dep.path) == "package.json":
+            names.setdefault(posixpath.dirname(dep.path), set()).add(dep.name)
+    frontend = {d for d, n in names.items() if n & _FRONTEND_PACKAGES and not n & _SERVER_PACKAGES}
+    return set(names), frontend
+
+
+def _in_frontend(dep: Dependency, package_dirs: set[str], frontend: set[str]) -> bool:
+    """A Node dependency or runtime whose nearest package.json folder is a frontend's."""
+    if not frontend or not dep.path or not (dep.ecosystem == "npm" or (dep.ecosystem == "docker" and dep.name == "node")):
+        return False
+    folder = posixpath.dirname(dep.path)
+    while True:
+        if folder in package_dirs:
+            return folder in frontend
+        if not folder:
+            return False
+        folder = posixpath.dirname(folder)
+
+
+def _dedupe(found: list[tuple[tuple, tuple, Dependency, Finding]]) -> list[Finding]:
+    """One finding per (rule, package, version): the same pin repeated in requirements.txt and
+    requirements-dev.txt, in two Dockerfiles, or in both stages of one, is one problem. The
+    runtime declaration is kept (not a dev manifest or a build stage), and the message lists
+    where else the same version is declared."""
+    groups: dict[tuple, list[tuple[tuple, Dependency, Finding]]] = {}
+    for key, order, dep, finding in found:
+        groups.setdefault(key, []).append((order, dep, finding))
+    out: list[Finding] = []
+    for items in groups.values():
+        items.sort(key=lambda item: item[0])
+        _, _, kept = items[0]
+        others = [f"{d.path}:{d.line + 1}" for _, d, _ in items[1:]]
+        if others:
+            more = f" and {len(others) - 3} more" if len(others) > 3 else ""
+            kept = attrs.evolve(kept, message=f"{kept.message}; also declared in {', '.join(others[:3])}{more}")
+        out.append(kept)
+    return out
+
+
+_DEV_MANIFEST = re.compile(r"(^|[/_.\-])(dev|devel|development|test|tests|testing|lint|docs?|ci|local)([/_.\-]|$)", re.I)
+
+
 def outdated_findings(pack: CompiledPack, facts: ProjectFacts, rule_filter=None) -> list[Finding]:
     """`outdated` rules: declared dependencies (versions resolved from lock files) compared with
     the pack's dated version facts, reported on the declaring manifest line. Message
     placeholders: $name, $spec, $current, $latest, $behind, $eol (the end-of-life date), $title,
-    $checked."""
+    $checked. Dependencies of a frontend package.json are skipped (`_frontend_dirs`) and the
+    same version declared in several places is reported once (`_dedupe`)."""
     rules = [r for r in pack.rules if r.is_outdated and (rule_filter is None or rule_filter(r))]
     if not rules:
         return []
     data = load_version_facts(pack.data_dir)
     if data is None:
         return []
-    findings: list[Finding] = []
+    package_dirs, frontend = _frontend_dirs(facts.dependencies)
+    found: list[tuple[tuple, tuple, Dependency, Finding]] = []
     for rule in rules:
         spec = rule.rule.match.outdated
         assert spec is not None
@@ -164,6 +230,8 @@ def outdated_findings(pack: CompiledPack, facts: ProjectFacts, rule_filter=None)
             if dep.name not in wanted or (spec.ecosystem and dep.ecosystem != spec.ecosystem):
                 continue
             if dep.path is None or not rule.applies_to_path(dep.path):
+                continue
+            if _in_frontend(dep, package_dirs, frontend):
                 continue
             entry = data.entry_for(dep.name, dep.ecosystem)
             current = current_version(dep.version, dep.spec)
@@ -190,17 +258,18 @@ def outdated_findings(pack: CompiledPack, facts: ProjectFacts, rule_filter=None)
             message = rule.rule.message
             for key in sorted(values, key=len, reverse=True):
                 message = message.replace("$" + key, values[key])
-            findings.append(
-                Finding(
-                    rule=rule.id,
-                    name=rule.rule.name,
-                    section=rule.rule.section,
-                    severity=rule.severity,
-                    path=dep.path,
-                    range=Range(Position(dep.line, 0), Position(dep.line + 1, 0)),
-                    message=message,
-                    scope="file",
-                    fingerprint=fingerprint(rule.id, dep.path, dep.name, 0),
-                )
+            finding = Finding(
+                rule=rule.id,
+                name=rule.rule.name,
+                section=rule.rule.section,
+                severity=rule.severity,
+                path=dep.path,
+                range=Range(Position(dep.line, 0), Position(dep.line + 1, 0)),
+                message=message,
+                scope="file",
+                fingerprint=fingerprint(rule.id, dep.path, dep.name, 0),
             )
-    return findings
+            key = (rule.id, entry.key, show(current))
+            order = (dep.dev, bool(_DEV_MANIFEST.search(dep.path)), dep.path.count("/"), dep.path, dep.line)
+            found.append((key, order, dep, finding))
+    return _dedupe(found)
