@@ -432,6 +432,8 @@ def analyze_document(
 
     generated = is_generated(doc.source)
 
+    path_answers: dict[tuple[int, int], bool] = {}
+
     def _applicable(rule: CompiledRule) -> bool:
         if rule_filter is not None and not rule_filter(rule):
             return False
@@ -439,7 +441,13 @@ def analyze_document(
             return False
         if generated and not rule.is_probe:
             return False  # nobody fixes generated code by hand; its evidence still counts
-        return rule.applies_to_path(doc.path)
+        # Rules with the same path lists share their spec objects (compiler._shared_spec), so
+        # a path is matched once per distinct list, not once per rule.
+        key = (id(rule.include), id(rule.exclude))
+        answer = path_answers.get(key)
+        if answer is None:
+            answer = path_answers[key] = rule.applies_to_path(doc.path)
+        return answer
 
     hits: list[_Hit] = []
     tree = doc.tree

@@ -13,6 +13,7 @@ runs on Python's backtracking engine.
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from collections import OrderedDict
@@ -123,7 +124,14 @@ class CompiledRule:
 
 
 def _spec(patterns: list[str]) -> pathspec.PathSpec | None:
-    return pathspec.GitIgnoreSpec.from_lines(patterns) if patterns else None
+    return _shared_spec(tuple(patterns)) if patterns else None
+
+
+@functools.lru_cache(maxsize=1024)
+def _shared_spec(patterns: tuple[str, ...]) -> pathspec.PathSpec:
+    """One spec object per distinct pattern list, so the matcher can answer a path once for
+    every rule that shares the list (most rules exclude the same test folders)."""
+    return pathspec.GitIgnoreSpec.from_lines(patterns)
 
 
 def _regex(pattern: str | None) -> Pattern | None:
