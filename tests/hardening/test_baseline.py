@@ -215,9 +215,10 @@ def test_adopting_on_a_legacy_codebase_then_refactoring_then_adding_a_problem(cl
     reports.write_text(reports.read_text() + '\n\ndef yearly_totals(orders):\n    print("yearly")\n    return orders\n')
     code, after, _ = _findings(cli, legacy, "--baseline", baseline)
     assert code == 1
-    assert [(f["rule"], f["path"], f["message"]) for f in after] == [("DES901", "app/reports.py", "print() in service code: print")]
     new_line = reports.read_text().splitlines().index('    print("yearly")')
-    assert after[0]["range"]["start"]["line"] == new_line
+    # Only the new line is reported (by our rule, and by any pack rule that flags it too).
+    assert {(f["path"], f["range"]["start"]["line"]) for f in after} == {("app/reports.py", new_line)}
+    assert [f["message"] for f in after if f["rule"] == "DES901"] == ["print() in service code: print"]
 
 
 def test_the_config_names_the_default_baseline_and_prune_rewrites_it(cli, legacy: Path):
@@ -234,14 +235,15 @@ def test_the_config_names_the_default_baseline_and_prune_rewrites_it(cli, legacy
     code, _, err = cli("check", legacy, "--prune-baseline", "--no-progress")
     assert code == 0
     counts = re.search(r"pruned the baseline .*: (\d+) -> (\d+) finding", err)
-    assert counts is not None and int(counts.group(2)) == int(counts.group(1)) - 1
+    assert counts is not None and int(counts.group(2)) < int(counts.group(1))
     stored = json.loads((legacy / "audit" / "baseline.json").read_text())
     assert stored["findings"]["app/reports.py"]["DES901"]["count"] == 2
 
     # What the prune dropped is reported again when it comes back.
     reports.write_text(reports.read_text() + '\n\ndef again():\n    print("computing weekly totals")\n')
     code, after, _ = _findings(cli, legacy)
-    assert code == 1 and [f["rule"] for f in after] == ["DES901"]
+    assert code == 1 and "DES901" in [f["rule"] for f in after]
+    assert {f["range"]["start"]["line"] for f in after} == {reports.read_text().splitlines().index('    print("computing weekly totals")')}
 
 
 def test_baseline_usage_errors_exit_2_with_a_clear_message(cli, make_workspace, tmp_path: Path):
@@ -271,5 +273,8 @@ def test_sarif_marks_baselined_results_unchanged_and_suppressed(cli, legacy: Pat
     states = {r["baselineState"] for r in results}
     assert states == {"new", "unchanged"}
     new = [r for r in results if r["baselineState"] == "new"]
-    assert len(new) == 1 and "suppressions" not in new[0]
+    new_line = reports.read_text().splitlines().index('    print("extra")') + 1
+    assert {r["locations"][0]["physicalLocation"]["region"]["startLine"] for r in new} == {new_line}
+    assert [r["ruleId"] for r in new if r["ruleId"].startswith("DES9")] == ["DES901"]
+    assert all("suppressions" not in r for r in new)
     assert all(r["suppressions"][0]["kind"] == "external" for r in results if r["baselineState"] == "unchanged")

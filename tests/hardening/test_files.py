@@ -20,6 +20,7 @@ from backend_audit.analysis.document import Document
 from backend_audit.engine.analyzer import Analyzer
 from backend_audit.engine.config import load_config
 from backend_audit.engine.scan import scan
+from backend_audit.engine.walker import Walker, read_file
 from backend_audit.rules.compiler import load_pack
 
 
@@ -154,33 +155,20 @@ def test_a_symlink_out_of_the_workspace_is_not_followed(make_workspace, run_scan
     assert not [f for f in result.findings if f.rule == "CFG901"]
 
 
-def test_a_file_deleted_between_listing_and_reading_is_skipped(make_workspace, run_scan):
-    names = [f"app/m{i}.py" for i in range(6)]
-    root = make_workspace({name: "print(1)\n" for name in names})
-    deleted: list[str] = []
-
-    def delete_the_next_one(index: int, total: int | None, path: str) -> None:
-        # Called just before each file is read, after the walker listed them all.
-        if path == "app/m2.py":
-            (root / "app" / "m3.py").unlink()
-            deleted.append("app/m3.py")
-
-    result = run_scan(root, progress=delete_the_next_one)
-    assert deleted == ["app/m3.py"]
-    assert _skips(result)["app/m3.py"] == "vanished before it could be read"
-    assert "app/m4.py" in result.files
-
-
-def test_a_file_replaced_by_a_directory_after_listing_is_skipped(make_workspace, run_scan):
-    root = make_workspace({"app/a.py": "print(1)\n", "app/b.py": "print(2)\n"})
-
-    def swap(index: int, total: int | None, path: str) -> None:
-        if path == "app/a.py":
-            (root / "app" / "b.py").unlink()
-            (root / "app" / "b.py").mkdir()
-
-    result = run_scan(root, progress=swap)
-    assert _skips(result)["app/b.py"] == "is a directory"
+def test_a_file_deleted_between_listing_and_reading_is_skipped(make_workspace):
+    root = make_workspace({f"app/m{i}.py": "print(1)\n" for i in range(4)}).resolve()
+    walker = Walker(root)
+    listed = {wf.path: wf for wf in walker.files()}  # the scan lists every file first…
+    (root / "app" / "m2.py").unlink()  # …and one goes away before it is read
+    (root / "app" / "m3.py").unlink()
+    (root / "app" / "m3.py").mkdir()  # or turns into a directory
+    outcomes = {path: read_file(wf)[1] for path, wf in listed.items() if path.startswith("app/")}
+    assert outcomes == {
+        "app/m0.py": None,
+        "app/m1.py": None,
+        "app/m2.py": "vanished before it could be read",
+        "app/m3.py": "is a directory",
+    }
 
 
 def test_an_unreadable_file_is_skipped_with_the_reason(make_workspace, run_scan, audit_pack):

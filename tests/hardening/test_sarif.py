@@ -95,5 +95,9 @@ def test_sarif_with_a_baseline_validates_and_carries_baseline_state(cli, sarif_w
     assert code == 1
     doc = json.loads(out)
     assert validate(doc) == []
-    states = [r["baselineState"] for r in doc["runs"][0]["results"]]
-    assert states.count("new") == 1 and states.count("unchanged") >= 3
+    results = doc["runs"][0]["results"]
+    new = [r for r in results if r["baselineState"] == "new"]
+    assert [r["ruleId"] for r in new if r["ruleId"].startswith("DES9")] == ["DES901"]
+    line = (sarif_workspace / "app" / "orders.py").read_text().splitlines().index("    print('cancelled', order)") + 1
+    assert {r["locations"][0]["physicalLocation"]["region"]["startLine"] for r in new} == {line}
+    assert sum(1 for r in results if r["baselineState"] == "unchanged") >= 3
