@@ -174,3 +174,18 @@ async def test_utf32_client(harness, workspace):
     diags = await wait_for_diagnostics(lsp, uri, lambda d: "RES902" in codes(d))
     (p,) = [d for d in diags if d.code == "RES902"]
     assert p.range.start == to_position(APP, APP.index("print(note)"), "utf-32") == types.Position(line=6, character=24)
+
+
+async def test_close_while_analysing_publishes_the_disk_state(harness, workspace):
+    root = workspace({"app/main.py": "print('on disk')\n", "app/health.py": "@app.get('/health')\ndef h():\n    return 1\n"})
+    lsp = await harness.start(root, client="vscode", pull=False)
+    uri = (root / "app/main.py").as_uri()
+    await wait_for_diagnostics(lsp, uri, lambda d: codes(d) == ["RES902"])  # from the scan
+    big = "".join(f"def f{i}(x):\n    print(x)\n" for i in range(3000))
+    open_doc(lsp, root / "app/main.py", big, version=7)
+    lsp.text_document_did_close(types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri)))
+    closed_at = len(lsp.published)
+    while not [p for p in lsp.published[closed_at:] if p.uri == uri]:
+        await lsp.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    after = [p for p in lsp.published[closed_at:] if p.uri == uri]
+    assert codes(list(after[-1].diagnostics)) == ["RES902"] and after[-1].version is None

@@ -377,7 +377,9 @@ class Session:
         else:
             changed = self.state.update(result)
         for p in sorted(changed | {path}):
-            self.publisher.publish(self.uri_for(p))
+            # After a close, say what the disk holds even if it equals the last report: the
+            # client may have the closed text's diagnostics in flight.
+            self.publisher.publish(self.uri_for(p), force=uri is not None and p == path)
         if changed - {path}:
             self.publisher.refresh()
 
