@@ -62,8 +62,13 @@ export interface ServerSettings {
     reportPath?: string;
     /** Baseline file whose accepted findings are hidden; absent: the project file's. */
     baseline?: string;
-    /** gitignore-style globs; when non-empty only matching files get diagnostics. */
+    /** gitignore-style globs; when non-empty only matching files get diagnostics. `changed-lines`
+     * demotes findings on lines unchanged since `focusRef` to Hints. */
     focus: string[];
+    /** The git ref `changed-lines` compares with. */
+    focusRef: string;
+    /** How findings the baseline accepts are shown: not at all, or as Hints. */
+    baselined: 'hide' | 'hint';
     /** `backendAudit.trace.server`. */
     trace: TraceLevel;
 }
@@ -130,6 +135,13 @@ export function normalizeSections(value: unknown): SectionKey[] {
     return sections.length > 0 ? sections : [...SECTION_KEYS];
 }
 
+const BASELINED = ['hide', 'hint'] as const;
+
+/** A git ref as the server accepts it (never an option-like `-x`); HEAD otherwise. */
+function gitRef(value: unknown): string {
+    return typeof value === 'string' && value.trim() !== '' && !value.trim().startsWith('-') ? value.trim() : 'HEAD';
+}
+
 /** Rule selectors are ids or id prefixes (`RES`, `RES001`); compared upper-case. */
 function ruleList(value: unknown): string[] {
     return [...new Set(stringList(value).map((s) => s.toUpperCase()))];
@@ -144,6 +156,8 @@ export function readServerSettings(get: SettingGetter): ServerSettings {
         ignore: ruleList(get('ignore')),
         sections: normalizeSections(get('sections')),
         focus: stringList(get('focus')),
+        focusRef: gitRef(get('focusRef')),
+        baselined: oneOf(get('baselined'), BASELINED, 'hide'),
         trace: oneOf(get('trace.server'), TRACE_LEVELS, 'off'),
     };
     for (const key of ['reportPath', 'baseline'] as const) {
@@ -188,7 +202,9 @@ export const RESTART_KEYS = [
     'severityMap',
     'reportPath',
     'baseline',
+    'baselined',
     'focus',
+    'focusRef',
 ] as const;
 
 /** Given `affects(fullKey)`, as `ConfigurationChangeEvent.affectsConfiguration`, is a restart needed? */

@@ -26,6 +26,8 @@ describe('readServerSettings', () => {
             ignore: [],
             sections: [...SECTION_KEYS],
             focus: [],
+            focusRef: 'HEAD',
+            baselined: 'hide',
             trace: 'off',
         });
     });
@@ -35,7 +37,9 @@ describe('readServerSettings', () => {
             getter({
                 debounceMs: 0,
                 scope: 'openFiles',
-                focus: ['app/**'],
+                focus: ['app/**', 'changed-lines'],
+                focusRef: ' origin/main ',
+                baselined: 'hint',
                 baseline: '.backend-audit-baseline.json',
                 select: ['res', ' OBS001 ', 'RES'],
                 ignore: ['API002'],
@@ -47,7 +51,9 @@ describe('readServerSettings', () => {
         );
         assert.equal(s.debounceMs, 0);
         assert.equal(s.scope, 'openFiles');
-        assert.deepEqual(s.focus, ['app/**']);
+        assert.deepEqual(s.focus, ['app/**', 'changed-lines']);
+        assert.equal(s.focusRef, 'origin/main');
+        assert.equal(s.baselined, 'hint');
         assert.equal(s.baseline, '.backend-audit-baseline.json');
         assert.deepEqual(s.select, ['RES', 'OBS001']);
         assert.deepEqual(s.ignore, ['API002']);
@@ -62,8 +68,12 @@ describe('readServerSettings', () => {
     });
 
     it('falls back to defaults for invalid values', () => {
-        const s = readServerSettings(getter({ scope: 'everything', 'trace.server': 'loud', reportPath: '   ' }));
+        const s = readServerSettings(
+            getter({ scope: 'everything', 'trace.server': 'loud', reportPath: '   ', baselined: 'show', focusRef: '--exec' }),
+        );
         assert.equal(s.scope, 'workspace');
+        assert.equal(s.baselined, 'hide');
+        assert.equal(s.focusRef, 'HEAD');
         assert.equal(s.trace, 'off');
         assert.equal('reportPath' in s, false);
     });
