@@ -440,11 +440,20 @@ class CompiledPack:
                 found = self._prefilters.get(key)
                 if found is None:
                     requirements = {}
+                    known = known_queries()
                     for r in members:
                         if only is not None and r.id not in only:
                             continue
-                        own = query_requirement(r.queries[language], rewrite_predicates(r.query_source or ""))
+                        source = r.query_source or ""
+                        # Recorded per query text, so a rule no file can match never compiles.
+                        stored = known.requirement(language, source)
+                        if stored is known._MISSING:
+                            own = query_requirement(r.queries[language], rewrite_predicates(source))
+                            known.set_requirement(language, source, [sorted(own[0]), own[1]] if own else None)
+                        else:
+                            own = (frozenset(stored[0]), stored[1]) if stored else None  # type: ignore[index]
                         requirements[r.id] = best([own, *constraint_requirements(r.rule.match.where)])
+                    known.save()
                     if len(self._prefilters) > 32:
                         self._prefilters.clear()
                     found = self._prefilters[key] = RulePrefilter(requirements)

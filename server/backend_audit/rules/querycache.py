@@ -6,7 +6,8 @@ warm scan from the result cache, a ``--select`` of a few rules) needs few of the
 queries are compiled when first used (`LazyQueries`). Loading must still report a query that
 does not compile, with its rule; a query is therefore compiled at load unless this very text
 has compiled before with the same tree-sitter and grammar versions, which `KnownQueries`
-records (with the one fact loading needs from the compiled query: its first capture's name).
+records, with what is read from the compiled query: its first capture's name, and its literal
+prefilter requirement (rules/prefilter.py), so that a rule no file can match is never compiled.
 
 The record lives in the user cache directory (``BACKEND_AUDIT_CACHE_DIR`` moves it; ``off``
 keeps it in memory only). It is plain JSON and only ever lets a load skip work: a wrong entry
@@ -54,6 +55,11 @@ def _versions(language: str) -> str:
     return ";".join(parts)
 
 
+@cache
+def _prefilter_version() -> str:
+    return hashlib.sha256((Path(__file__).parent / "prefilter.py").read_bytes()).hexdigest()[:16]
+
+
 class KnownQueries:
     """Query texts known to compile, by language and grammar version."""
 
@@ -82,6 +88,23 @@ class KnownQueries:
             self._entries[self.key(language, source)] = meta
             self._dirty = True
         return meta
+
+    _MISSING = object()
+
+    def requirement(self, language: str, source: str) -> object:
+        """The stored prefilter requirement of this query text (a JSON value), or `_MISSING`."""
+        meta = self._entries.get(self.key(language, source))
+        if meta is None or "requirement" not in meta or meta.get("prefilter") != _prefilter_version():
+            return self._MISSING
+        return meta["requirement"]
+
+    def set_requirement(self, language: str, source: str, value: object) -> None:
+        with _lock:
+            meta = self._entries.get(self.key(language, source))
+            if meta is not None:
+                meta["requirement"] = value
+                meta["prefilter"] = _prefilter_version()  # derived by this code: redo if it changes
+                self._dirty = True
 
     def save(self) -> None:
         if not self._dirty or self.file is None:
