@@ -67,6 +67,8 @@ class Reloader:
         self.session = session
         self.rule_dirs: list[Path] = []
         """Every directory whose YAML files are rules (the pack and the extra directories)."""
+        self._extra: list[Path] = list(session.extra_rule_dirs)
+        """The extra rule directories: injected ones plus the config's `rules`."""
         self._registered = False
 
     # -- settings ----------------------------------------------------------------------------
@@ -138,7 +140,7 @@ class Reloader:
 
     def load_pack(self) -> None:
         s = self.session
-        extra = getattr(self, "_extra", list(s.extra_rule_dirs))
+        extra = self._extra
         try:
             new = load_pack(s.pack_dir, extra)
         except PackError as exc:
