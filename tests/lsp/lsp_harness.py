@@ -189,8 +189,11 @@ class Harness:
         pull: bool | None = None,
         rules: list[Path] | None = None,
         caps: types.ClientCapabilities | None = None,
+        configuration: dict[str, Any] | None = None,
     ) -> LanguageClient:
         lsp = make_client()
+        if configuration is not None:
+            lsp.set_configuration(configuration, section="backendAudit")
         cmd = [sys.executable, str(SERVE), "--pack", str(self.pack)]
         for r in rules or []:
             cmd += ["--rules", str(r)]

@@ -3,6 +3,7 @@ config, and a rule file that breaks (the previous rules stay, the errors show on
 
 from __future__ import annotations
 
+import pytest
 from lsp_harness import codes, open_doc, wait_for_diagnostics, wait_for_version
 from lsprotocol import types
 
@@ -120,3 +121,17 @@ async def test_broken_rule_file_keeps_previous_rules_and_shows_errors(harness, w
     await wait_for_diagnostics(lsp, rule_file.as_uri(), lambda d: d == [])
     await wait_for_diagnostics(lsp, uri, lambda d: any("TODO found" in x.message for x in d))
 
+
+
+@pytest.mark.parametrize("same", [True, False], ids=["same-settings", "other-settings"])
+async def test_workspace_configuration_reloads_only_when_it_differs(harness, workspace, same):
+    root = workspace({"app/main.py": CODE, "app/health.py": HEALTH})
+    options = {"debounceMs": 0, "ignore": ["RES902"]}
+    configuration = options if same else {"debounceMs": 0, "ignore": ["RES901"]}
+    lsp = await harness.start(root, client="vscode", options=options, configuration=configuration)
+    scanned = await lsp.workspace_execute_command_async(types.ExecuteCommandParams(command="backendAudit.scanWorkspace"))
+    assert scanned["files"] == 2
+    uri = open_doc(lsp, root / "app/main.py")
+    await wait_for_diagnostics(lsp, uri, lambda d: codes(d) == (["RES901"] if same else ["RES902"]))
+    reloads = [m for m in lsp.log_messages if "reloading" in m.message]
+    assert len(reloads) == (0 if same else 1)

@@ -72,15 +72,19 @@ class Reloader:
         self._registered = False
 
     # -- settings ----------------------------------------------------------------------------
-    def apply_settings(self, raw: Any, reload: bool) -> None:
+    def apply_settings(self, raw: Any, reload: bool) -> bool:
+        """Take a settings object; with `reload`, reload if it changed anything. True if reloaded."""
         s = self.session
         settings, errors = parse_settings(raw)
         if errors:
             s.show("invalid settings, using the defaults for: " + "; ".join(errors), types.MessageType.Warning)
+        if reload and settings == s.settings:
+            return False  # e.g. workspace/configuration repeating the initializationOptions
         s.settings = settings
         s.set_focus(settings.focus)
         if reload:
             self.reload(config=True)
+        return reload
 
     async def fetch_configuration(self) -> Any:
         s = self.session
@@ -164,6 +168,7 @@ class Reloader:
     def reload(self, config: bool) -> None:
         """Reload (config and) rules, then re-analyse everything."""
         s = self.session
+        s.log("reloading the " + ("settings, config and rules" if config else "rules"))
         old_dirs = list(self.rule_dirs)
         if config:
             self.load_all()

@@ -108,10 +108,10 @@ class Session:
     async def initialized(self) -> None:
         self.background(self.reloader.register_watchers())
         raw = await self.reloader.fetch_configuration()
-        if raw is not None:
-            self.reloader.apply_settings(raw, reload=True)
-        self.publisher.publish_rule_errors()
-        self.scanner.start()
+        reloaded = raw is not None and self.reloader.apply_settings(raw, reload=True)
+        if not reloaded:  # a reload has published and started the scan already
+            self.publisher.publish_rule_errors()
+            self.scanner.start()
 
     def shutdown(self) -> None:
         self.scanner.cancel()
