@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
+import itertools
 import json
 import os
 import pstats
@@ -437,8 +438,11 @@ def main(argv: list[str] | None = None) -> int:
           f"{fmt_s(results['incremental']['cpu_p95'])} CPU (target < 10 ms)")
     print(f"  4. memory after {compare_loc:,} LOC: {results['memory']['rss_mb']:.0f} MB RSS (target < 300 MB)")
     rows = results["scaling"]
-    per = ", ".join(f"{r['loc'] // 1000}k: {r['wall'] / r['loc'] * 100_000:.2f} s" for r in rows)
-    print(f"  5. scaling, time per 100k LOC: {per}")
+    steps = ", ".join(
+        f"{a['loc'] // 1000}k->{b['loc'] // 1000}k: {(b['wall_1'] - a['wall_1']) / (b['loc'] - a['loc']) * 100_000:.2f} s"
+        for a, b in itertools.pairwise(rows)
+    )
+    print(f"  5. scaling, added time per extra 100k LOC (1 process): {steps}; start-up {rows[0]['wall_1']:.2f} s at {rows[0]['loc'] // 1000}k")
     (WORK / "results.json").write_text(json.dumps(results, indent=2, default=str))
 
     for other in ("lsp_latency.py", "report_bench.py"):
