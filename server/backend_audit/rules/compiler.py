@@ -34,7 +34,14 @@ from .model import (
     RuleKind,
     Severity,
 )
-from .prefilter import RulePrefilter, best, constraint_requirements, query_requirement
+from .prefilter import (
+    RulePrefilter,
+    best,
+    constraint_requirements,
+    exact_values,
+    query_requirement,
+    with_native_checks,
+)
 from .querycache import LazyQueries, known_queries
 from .regex import Pattern, RegexError, compile_regex
 
@@ -463,14 +470,34 @@ class CompiledPack:
         members = [r for r in self.rules if language in r.queries and (only is None or r.id in only)]
         if not members:
             return None
-        source = "\n".join(rewrite_predicates(r.query_source or "") for r in members)
         rule_of_pattern: list[CompiledRule] = []
         for r in members:
             rule_of_pattern.extend([r] * r.queries[language].pattern_count)
-        query = ts.Query(ts_language(language), source)
-        if query.pattern_count != len(rule_of_pattern):  # pragma: no cover - tree-sitter invariant
-            raise RuntimeError("combined query lost patterns")
-        return QueryBatch(query, rule_of_pattern, tuple(members))
+        plain = "\n".join(rewrite_predicates(r.query_source or "") for r in members)
+        checked = "\n".join(_with_native_checks(r, language) for r in members)
+        for source in dict.fromkeys((checked, plain)):  # the checked form, else the plain one
+            try:
+                query = ts.Query(ts_language(language), source)
+            except ts.QueryError:
+                continue
+            if query.pattern_count == len(rule_of_pattern):
+                return QueryBatch(query, rule_of_pattern, tuple(members))
+        raise RuntimeError("combined query lost patterns")  # pragma: no cover - tree-sitter invariant
+
+
+def _with_native_checks(rule: CompiledRule, language: str) -> str:
+    """The rule's query for a combined query, with its exact-alternation `where` regexes also
+    checked by tree-sitter (`prefilter.with_native_checks`); the constraints still run after."""
+    source = rewrite_predicates(rule.query_source or "")
+    checks: dict[str, frozenset[str]] = {}
+    for c in rule.rule.match.where:
+        values = exact_values(c.regex) if c.regex else None
+        if values is not None:
+            checks[c.capture] = values & checks[c.capture] if c.capture in checks else values
+    try:
+        return with_native_checks(rule.queries[language], source, checks)
+    except (UnicodeDecodeError, ValueError):
+        return source
 
 
 def packs_dir() -> Path:

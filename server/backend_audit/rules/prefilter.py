@@ -413,3 +413,63 @@ class RulePrefilter:
             return None
         ids = self.filtered
         return frozenset(ids[i] for i in found if i < len(ids))
+
+
+# -- native pre-checks for `where` regexes ---------------------------------------------------------
+def exact_values(pattern: str) -> frozenset[str] | None:
+    """The finite set of texts an anchored regex (``^(get|post)$``) can match, or None.
+
+    Used to add ``#any-of?`` to a combined query: tree-sitter then drops, in C, the matches whose
+    capture cannot pass the rule's `where` regex, which is still checked afterwards. The set
+    only has to contain every text the regex accepts (it does: assertions inside count as
+    empty), never the reverse."""
+    if _UNSAFE.search(pattern) or _escape_in_class(pattern, "bB"):
+        return None
+    try:
+        parsed = _p.parse(pattern)
+    except Exception:
+        return None
+    if parsed.state.flags & (_c.SRE_FLAG_IGNORECASE | _c.SRE_FLAG_VERBOSE | _c.SRE_FLAG_MULTILINE | _c.SRE_FLAG_DOTALL):
+        return None
+    if "(?" in pattern.replace("(?:", "").replace("(?P<", ""):  # scoped flags and the like
+        return None
+    items = list(parsed)
+    if len(items) < 2 or items[0] != (_c.AT, _c.AT_BEGINNING) or items[-1] != (_c.AT, _c.AT_END):
+        return None
+    values = _exact(items)
+    if not values or len(values) > MAX_ALTERNATIVES or any("\n" in v or "\0" in v for v in values):
+        return None
+    return frozenset(values)
+
+
+def query_string(value: str) -> str:
+    """A tree-sitter query string literal for `value`."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\t", "\\t") + '"'
+
+
+def with_native_checks(query: ts.Query, source: str, checks: dict[str, frozenset[str]]) -> str:
+    """`source` (predicate-rewritten, as `query` was compiled from) with an ``#any-of?`` on each
+    capture of `checks` added to every pattern where that capture is always present."""
+    if not checks:
+        return source
+    raw = source.encode("utf-8")
+    out = []
+    for index in range(query.pattern_count):
+        text = raw[query.start_byte_for_pattern(index) : query.end_byte_for_pattern(index)].decode("utf-8")
+        added = [
+            f"(#any-of? @{capture} {' '.join(query_string(v) for v in sorted(values))})"
+            for capture, values in sorted(checks.items())
+            if _quantifier(query, index, capture) == ""
+        ]
+        out.append(f"({text.strip()} {' '.join(added)})" if added else text.strip())
+    return "\n".join(out)
+
+
+def _quantifier(query: ts.Query, pattern: int, capture: str) -> str | None:
+    for index in range(query.capture_count):
+        if query.capture_name(index) == capture:
+            try:
+                return query.capture_quantifier(pattern, index)
+            except (SystemError, ValueError):
+                return None
+    return None
