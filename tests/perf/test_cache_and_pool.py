@@ -166,3 +166,18 @@ def test_prefilter_changes_no_result(monkeypatch: pytest.MonkeyPatch, workspace:
     monkeypatch.setattr(prefilter, "ENABLED", False)
     without = scan(workspace, analyzer=analyzer, cache=False, jobs=1)
     assert _view(with_prefilter) == _view(without)
+
+
+def test_caches_of_deleted_workspaces_are_pruned(workspace: Path, tmp_path: Path):
+    analyzer = Analyzer(workspace)
+    gone = tmp_path / "gone"
+    shutil.copytree(workspace / "api", gone)
+    old = ResultCache.for_workspace(gone, analyzer, tmp_path / "cache")
+    assert old is not None
+    scan(gone, analyzer=analyzer, cache=old, jobs=1)
+    unrelated = tmp_path / "cache" / "not-ours"
+    unrelated.mkdir()
+    shutil.rmtree(gone)
+    scan(workspace, analyzer=analyzer, cache=_cache(tmp_path, workspace, analyzer), jobs=1)
+    assert not old.file.parent.exists()
+    assert unrelated.exists() and _cache(tmp_path, workspace, analyzer).file.exists()

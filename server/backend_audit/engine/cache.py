@@ -174,7 +174,10 @@ class ResultCache:
         payload = {"format": FORMAT, "key": self.key, "workspace": str(self.workspace or ""), "files": entries}
         tmp: str | None = None
         try:
-            self.file.parent.mkdir(parents=True, exist_ok=True)
+            if not self.file.parent.is_dir():
+                self.file.parent.mkdir(parents=True, exist_ok=True)
+                (self.file.parent / "workspace.txt").write_text(str(self.workspace or ""), encoding="utf-8")
+                _prune(self.file.parent.parent)
             fd, tmp = tempfile.mkstemp(prefix=".results-", suffix=".json", dir=self.file.parent)
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 json.dump(payload, fh, separators=(",", ":"))
@@ -186,3 +189,22 @@ class ResultCache:
             if tmp is not None:
                 Path(tmp).unlink(missing_ok=True)
         self._dirty = False
+
+
+def _prune(base: Path) -> None:
+    """Forget the caches of workspaces that no longer exist (temporary checkouts, test
+    folders), so the cache directory does not grow without bound. Only folders this module
+    made (a 16-hex-digit name holding workspace.txt) are touched."""
+    import shutil
+
+    try:
+        folders = [p for p in base.iterdir() if len(p.name) == 16 and p.is_dir()]
+    except OSError:
+        return
+    for folder in folders:
+        try:
+            workspace = (folder / "workspace.txt").read_text(encoding="utf-8").strip()
+        except OSError:
+            continue
+        if workspace and not Path(workspace).exists():
+            shutil.rmtree(folder, ignore_errors=True)
