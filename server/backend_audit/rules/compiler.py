@@ -407,6 +407,8 @@ class CompiledPack:
         One combined query walks the tree once, so for a selection used again and again it beats
         running each rule's own query (27 rules on a 2,800-line file: 29 ms against 48 ms); it
         costs a compile (about 45 ms there), which a one-off selection in a scan never repays."""
+        if not only:
+            return None
         key = (language, only)
         with self._lock:
             found = self._hot.get(key)
