@@ -281,4 +281,6 @@ def p95(values: Sequence[float]) -> float:
 
 
 def fmt_s(seconds: float) -> str:
+    if seconds < 0.01:
+        return f"{seconds * 1000:.1f} ms"
     return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.2f} s"
