@@ -31,6 +31,7 @@ import tree_sitter as ts
 from ..syntax.languages import LANGUAGES
 
 _OFF = {"", "0", "off", "none", "false", "no"}
+MAX_ENTRIES = 20_000
 _lock = threading.Lock()
 
 
@@ -67,6 +68,7 @@ class KnownQueries:
         self.file = file
         self._entries: dict[str, dict] = {}
         self._dirty = False
+        self._touched: set[str] = set()
         if file is not None:
             try:
                 data = json.loads(file.read_bytes())
@@ -80,12 +82,16 @@ class KnownQueries:
         return hashlib.sha256(f"{_versions(language)}\0{language}\0{source}".encode()).hexdigest()
 
     def get(self, language: str, source: str) -> dict | None:
-        return self._entries.get(self.key(language, source))
+        key = self.key(language, source)
+        self._touched.add(key)
+        return self._entries.get(key)
 
     def add(self, language: str, source: str, query: ts.Query) -> dict:
         meta = {"first_capture": query.capture_name(0) if query.capture_count else None}
+        key = self.key(language, source)
         with _lock:
-            self._entries[self.key(language, source)] = meta
+            self._entries[key] = meta
+            self._touched.add(key)
             self._dirty = True
         return meta
 
@@ -109,6 +115,8 @@ class KnownQueries:
     def save(self) -> None:
         if not self._dirty or self.file is None:
             return
+        if len(self._entries) > MAX_ENTRIES:  # old rule texts pile up as rules are edited
+            self._entries = {k: v for k, v in self._entries.items() if k in self._touched}
         tmp: str | None = None
         try:
             self.file.parent.mkdir(parents=True, exist_ok=True)
