@@ -84,7 +84,8 @@ def tool_versions() -> dict[str, str]:
     out = {}
     for name, cmd in (("semgrep", [str(tool("semgrep")), "--version", "--disable-version-check"]), ("ast-grep", [str(tool("ast-grep")), "--version"])):
         proc = run(cmd, check=False, env=semgrep_env())
-        out[name] = (proc.stdout.strip() or proc.stderr.strip()).splitlines()[-1] if (proc.stdout or proc.stderr) else "?"
+        text = (proc.stdout.strip() or proc.stderr.strip()).splitlines()[-1] if (proc.stdout or proc.stderr) else "?"
+        out[name] = text.removeprefix(f"{name} ")
     from backend_audit import __version__ as ours  # type: ignore[attr-defined]
 
     out["backend-audit"] = ours
