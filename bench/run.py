@@ -269,7 +269,11 @@ def compare(root: Path, loc: int, repeats: int) -> dict:
 
 # -- 3. warm --------------------------------------------------------------------------------------
 def warm(root: Path, loc: int, repeats: int) -> dict:
-    cache = Path(tempfile.mkdtemp(prefix="cache-", dir=WORK))
+    import shutil
+
+    for old in WORK.glob("warmcache-*"):  # from earlier runs
+        shutil.rmtree(old, ignore_errors=True)
+    cache = Path(tempfile.mkdtemp(prefix="warmcache-", dir=WORK))
     cold_wall, _, _ = run_ours(root, None, ours_env(cache))
     walls = []
     for _ in range(repeats):
