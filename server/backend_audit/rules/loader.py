@@ -171,8 +171,14 @@ def read_yaml(path: Path, display: str) -> tuple[Any, yaml.Node | None, list[Loa
     except (OSError, UnicodeDecodeError) as exc:
         return None, None, [LoadError(display, None, f"cannot read: {exc}")]
     try:
-        node = yaml.compose(text, Loader=_Loader)
-        data = yaml.load(text, Loader=_Loader)
+        # One parse for both (yaml.compose then yaml.load parsed every file twice): the node
+        # tree, then the data constructed from it, as yaml.load does.
+        loader = _Loader(text)
+        try:
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
