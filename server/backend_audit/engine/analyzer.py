@@ -66,6 +66,12 @@ class Analyzer:
             answer = memo[1][rule.id] = self._selected(rule)
         return answer
 
+    def _findings_only(self, rule: CompiledRule) -> bool:
+        return not rule.is_probe and self.selected(rule)
+
+    def _probes_only(self, rule: CompiledRule) -> bool:
+        return rule.is_probe and self.selected(rule)
+
     def _selected(self, rule: CompiledRule) -> bool:
         if rule.is_probe and rule.rule.enabled:
             # Probes show nothing; they record the facts that project checks and the report
@@ -96,11 +102,21 @@ class Analyzer:
         return out
 
     # -- per file ----------------------------------------------------------------------------
-    def analyze_file(self, doc: Document) -> FileResult:
-        """Analyse one document (pure: no other file is read)."""
-        analysis = analyze_document(doc, self.pack, self.selected)
+    def analyze_file(self, doc: Document, part: str = "all") -> FileResult:
+        """Analyse one document (pure: no other file is read).
+
+        ``part`` splits the work for the editor: ``findings`` runs only the rules that report
+        problems (what the user waits for after a keystroke), ``probes`` only the evidence
+        probes (facts for project checks, run when typing pauses); ``all`` runs both."""
+        if part == "findings":
+            rule_filter = self._findings_only
+        elif part == "probes":
+            rule_filter = self._probes_only
+        else:
+            rule_filter = self.selected
+        analysis = analyze_document(doc, self.pack, rule_filter)
         deps: list[Dependency] = []
-        if is_manifest(doc.path):
+        if part != "probes" and is_manifest(doc.path):
             deps = read_manifest(doc.path, doc.text)
             found, evidence = dependency_matches(
                 self.pack, doc.path, deps, lambda line: len(doc.line_text(line)), self.selected

@@ -31,12 +31,17 @@ from ..engine.analyzer import Analyzer, FileResult
 from ..engine.config import Config
 from ..engine.walker import ALWAYS_SKIPPED_DIRS, Skipped, Walker
 from ..engine.workspace import WorkspaceState, analyse_bytes, snapshot
+from ..project.manifests import is_manifest
 from ..rules.compiler import CompiledPack
 from .positions import PositionConverter
 from .publisher import Publisher
 from .reload import Reloader
 from .scanning import Scanner
 from .settings import Settings
+
+EVIDENCE_IDLE_MS = 60
+"""How long typing must pause before a document's evidence probes run again."""
+
 
 if TYPE_CHECKING:
     from .server import AuditServer
@@ -75,6 +80,8 @@ class Session:
         self._timers: dict[str, asyncio.TimerHandle] = {}
         self._running: dict[str, asyncio.Future] = {}
         self._rerun: set[str] = set()
+        self._evidence_timers: dict[str, asyncio.TimerHandle] = {}
+        """Per URI: the pending evidence pass (probes), run once typing pauses."""
         self._tasks: set[asyncio.Task] = set()
         self._told_too_large: set[str] = set()
         self._focus: pathspec.PathSpec | None = None
@@ -115,6 +122,9 @@ class Session:
 
     def shutdown(self) -> None:
         self.scanner.cancel()
+        for handle in self._evidence_timers.values():
+            handle.cancel()
+        self._evidence_timers.clear()
         for handle in self._timers.values():
             handle.cancel()
         self._timers.clear()
@@ -269,6 +279,9 @@ class Session:
         handle = self._timers.pop(uri, None)
         if handle is not None:
             handle.cancel()
+        evidence = self._evidence_timers.pop(uri, None)
+        if evidence is not None:
+            evidence.cancel()
         delay = self.settings.debounce_ms
         if immediate or delay <= 0:
             self._start(uri)
@@ -304,8 +317,53 @@ class Session:
             return
         snap = snapshot(doc)
         loop = asyncio.get_running_loop()
-        future = loop.run_in_executor(self.executor, analyzer.analyze_file, snap)
+        # Code files: the problems first (what the user waits for after a keystroke), the
+        # evidence probes later, once typing pauses (they only feed project checks).
+        part = "findings" if self._split(snap) else "all"
+        future = loop.run_in_executor(self.executor, analyzer.analyze_file, snap, part)
         self._running[uri] = asyncio.ensure_future(self._finish(uri, snap, analyzer, future))
+
+    def _split(self, doc: Document) -> bool:
+        """Analyse in two passes? Code files yes; manifests (a Gemfile is Ruby) get one pass, as
+        their dependency evidence comes with their findings."""
+        return (
+            doc.language is not None and doc.language.has_grammar and self.state is not None and not is_manifest(doc.path)
+        )
+
+    def _schedule_evidence(self, uri: str, snap: Document, analyzer: Analyzer) -> None:
+        handle = self._evidence_timers.pop(uri, None)
+        if handle is not None:
+            handle.cancel()
+        delay = max(self.settings.debounce_ms, EVIDENCE_IDLE_MS) / 1000
+        self._evidence_timers[uri] = asyncio.get_running_loop().call_later(
+            delay, lambda: self.background(self._evidence(uri, snap, analyzer))
+        )
+
+    async def _evidence(self, uri: str, snap: Document, analyzer: Analyzer) -> None:
+        """The evidence pass of a document version whose findings are already published."""
+        self._evidence_timers.pop(uri, None)
+        doc = self.docs.get(uri)
+        if doc is None or doc.version != snap.version or analyzer is not self.analyzer or self.state is None:
+            return
+        loop = asyncio.get_running_loop()
+        try:
+            probed = await loop.run_in_executor(self.executor, analyzer.analyze_file, snap, "probes")
+        except Exception as exc:
+            self.log_error(f"evidence pass of {snap.path} failed", exc)
+            return
+        doc = self.docs.get(uri)
+        current = self.state.results.get(snap.path) if self.state is not None else None
+        if doc is None or doc.version != snap.version or analyzer is not self.analyzer or current is None:
+            return
+        if current.document is not None and current.document is not snap:
+            return  # a newer result was stored meanwhile
+        current.analysis.evidence = probed.analysis.evidence
+        snap.drop_tree()
+        changed = self.state.update(current)
+        for path in sorted(changed):
+            self.publisher.publish(self.uri_for(path))
+        if changed:
+            self.publisher.refresh()
 
     async def _finish(self, uri: str, snap: Document, analyzer: Analyzer, future: asyncio.Future) -> None:
         result: FileResult | None = None
@@ -333,10 +391,18 @@ class Session:
             self.publisher.wake()
             return
         changed: set[str] = set()
+        split = False
         if result is not None:
             for error in result.analysis.errors:
                 self.log(f"{snap.path}: {error}", types.MessageType.Error)
-            snap.drop_tree()
+            split = self._split(snap)
+            if split:
+                # Until the evidence pass runs, the file keeps the evidence it had.
+                previous = self.state.results.get(snap.path)
+                if previous is not None:
+                    result.analysis.evidence = list(previous.analysis.evidence)
+            else:
+                snap.drop_tree()
             changed = self.state.update(result)
         self.publisher.publish(uri, version=snap.version, force=True)
         others = changed - {snap.path}
@@ -344,6 +410,8 @@ class Session:
             self.publisher.publish(self.uri_for(path))
         if others:
             self.publisher.refresh()
+        if split:
+            self._schedule_evidence(uri, snap, analyzer)
 
     async def analyse_disk(self, path: str, uri: str | None = None) -> None:
         """Re-read a closed file from disk and update its contribution (or forget it)."""
