@@ -40,11 +40,9 @@ ElementTree itself keeps none. ``$(Property)`` references are resolved from the 
 from __future__ import annotations
 
 import re
-from xml.parsers import expat
-
-import attrs
 
 from ..manifests import Dependency, register_reader
+from ..xmltree import XmlElement, parse_xml
 
 ECOSYSTEM = "nuget"
 DOTNET = "dotnet"
@@ -54,64 +52,10 @@ ASPNETCORE = "microsoft.aspnetcore.app"
 _TEST_PACKAGES = {"microsoft.net.test.sdk", "xunit", "nunit", "mstest.testframework"}
 
 
-@attrs.define
-class _Node:
-    tag: str
-    attrs: dict[str, str]
-    line: int
-    """0-based line of the start tag."""
-    children: list[_Node] = attrs.field(factory=list)
-    text: str = ""
-
-    def attr(self, name: str) -> str:
-        for key, value in self.attrs.items():
-            if key.lower() == name.lower():
-                return value.strip()
-        return ""
-
-    def child_text(self, tag: str) -> str:
-        for c in self.children:
-            if c.tag.lower() == tag.lower():
-                return c.text.strip()
-        return ""
-
-    def walk(self):
-        yield self
-        for c in self.children:
-            yield from c.walk()
-
-
-def _parse(text: str) -> _Node | None:
-    parser = expat.ParserCreate()
-    roots: list[_Node] = []
-    stack: list[_Node] = []
-
-    def start(name: str, attributes: dict[str, str]) -> None:
-        node = _Node(name.rsplit("}", 1)[-1], dict(attributes), parser.CurrentLineNumber - 1)
-        (stack[-1].children if stack else roots).append(node)
-        stack.append(node)
-
-    def end(_name: str) -> None:
-        stack.pop()
-
-    def chars(data: str) -> None:
-        if stack:
-            stack[-1].text += data
-
-    parser.StartElementHandler = start
-    parser.EndElementHandler = end
-    parser.CharacterDataHandler = chars
-    try:
-        parser.Parse(text.lstrip("\ufeff").encode("utf-8"), True)
-    except expat.ExpatError:
-        return None
-    return roots[0] if roots else None
-
-
 _PROPERTY_REF = re.compile(r"\$\(([A-Za-z_][\w.]*)\)")
 
 
-def _properties(root: _Node) -> dict[str, str]:
+def _properties(root: XmlElement) -> dict[str, str]:
     props: dict[str, str] = {}
     for group in root.children:
         if group.tag == "PropertyGroup":
@@ -156,7 +100,7 @@ def _version_key(version: str) -> tuple[int, ...]:
 
 
 def read_project(path: str, text: str) -> list[Dependency]:
-    root = _parse(text)
+    root = parse_xml(text)
     if root is None or root.tag != "Project":
         return []
     props = _properties(root)
@@ -199,7 +143,7 @@ def read_project(path: str, text: str) -> list[Dependency]:
     return deps
 
 
-def _target(root: _Node, props: dict[str, str]) -> tuple[str, str, str, int] | None:
+def _target(root: XmlElement, props: dict[str, str]) -> tuple[str, str, str, int] | None:
     """(name, version, spec, line) of the project's target framework, the newest .NET one when
     it names several; None without a (recognised) target framework."""
     node = next(
@@ -225,13 +169,13 @@ def read_build_props(path: str, text: str) -> list[Dependency]:
     """``Directory.Build.props``: the target framework shared by the projects below it. It is a
     declaration (``dotnet``), and a lock record for ``microsoft.aspnetcore.app`` so that web
     projects without their own ``<TargetFramework>`` get its version."""
-    root = _parse(text)
+    root = parse_xml(text)
     if root is None or root.tag != "Project":
         return []
     return _shared_target(path, root, _properties(root))
 
 
-def _shared_target(path: str, root: _Node, props: dict[str, str]) -> list[Dependency]:
+def _shared_target(path: str, root: XmlElement, props: dict[str, str]) -> list[Dependency]:
     tfm = _target(root, props)
     if tfm is None:
         return []
@@ -243,7 +187,7 @@ def _shared_target(path: str, root: _Node, props: dict[str, str]) -> list[Depend
 
 
 def read_central_packages(path: str, text: str) -> list[Dependency]:
-    root = _parse(text)
+    root = parse_xml(text)
     if root is None or root.tag != "Project":
         return []
     props = _properties(root)

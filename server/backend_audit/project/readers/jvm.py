@@ -28,11 +28,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from xml.parsers import expat
 
 import attrs
 
 from ..manifests import Dependency, register_reader
+from ..xmltree import XmlElement, parse_xml
 
 ECOSYSTEM = "maven"
 JAVA = "java"
@@ -66,62 +66,6 @@ def _clean_version(spec: str) -> str | None:
 # -- Maven ---------------------------------------------------------------------------------------
 
 
-@attrs.define
-class _Element:
-    tag: str
-    line: int
-    """0-based line of the start tag."""
-    children: list[_Element] = attrs.field(factory=list)
-    text: str = ""
-
-    def child(self, tag: str) -> _Element | None:
-        for c in self.children:
-            if c.tag == tag:
-                return c
-        return None
-
-    def value(self, tag: str) -> str:
-        c = self.child(tag)
-        return c.text.strip() if c is not None else ""
-
-    def all(self, *path: str) -> list[_Element]:
-        nodes = [self]
-        for tag in path:
-            nodes = [c for n in nodes for c in n.children if c.tag == tag]
-        return nodes
-
-
-def _parse_xml(text: str) -> _Element | None:
-    """A small element tree with line numbers; namespaces stripped from tag names."""
-    parser = expat.ParserCreate()
-    root: list[_Element] = []
-    stack: list[_Element] = []
-
-    def start(name: str, _attrs: dict) -> None:
-        el = _Element(name.rsplit("}", 1)[-1].rsplit(":", 1)[-1], parser.CurrentLineNumber - 1)
-        if stack:
-            stack[-1].children.append(el)
-        else:
-            root.append(el)
-        stack.append(el)
-
-    def end(_name: str) -> None:
-        stack.pop()
-
-    def chars(data: str) -> None:
-        if stack:
-            stack[-1].text += data
-
-    parser.StartElementHandler = start
-    parser.EndElementHandler = end
-    parser.CharacterDataHandler = chars
-    try:
-        parser.Parse(text.encode("utf-8"), True)
-    except expat.ExpatError:
-        return None
-    return root[0] if root else None
-
-
 _PROPERTY_REF = re.compile(r"\$\{([^}]+)\}")
 
 
@@ -138,7 +82,7 @@ def _resolver(properties: dict[str, str]) -> Callable[[str], str]:
 
 
 def read_pom(path: str, text: str) -> list[Dependency]:
-    root = _parse_xml(text)
+    root = parse_xml(text)
     if root is None or root.tag != "project":
         return []
     properties: dict[str, str] = {}
@@ -158,7 +102,7 @@ def read_pom(path: str, text: str) -> list[Dependency]:
     deps: list[Dependency] = []
     boot_version: str | None = None
 
-    def coordinate(el: _Element, default_group: str = "") -> tuple[str, str, int] | None:
+    def coordinate(el: XmlElement, default_group: str = "") -> tuple[str, str, int] | None:
         group = resolve(el.value("groupId")) or default_group
         artifact = resolve(el.value("artifactId"))
         if not group or not artifact:
@@ -225,7 +169,7 @@ def read_pom(path: str, text: str) -> list[Dependency]:
 _JAVA_PROPERTIES = ("java.version", "maven.compiler.release", "maven.compiler.source", "maven.compiler.target")
 
 
-def _pom_java_level(props: _Element | None, resolve: Callable[[str], str]) -> tuple[str, int] | None:
+def _pom_java_level(props: XmlElement | None, resolve: Callable[[str], str]) -> tuple[str, int] | None:
     if props is None:
         return None
     for key in _JAVA_PROPERTIES:
