@@ -97,20 +97,19 @@ def project_findings(pack: CompiledPack, facts: ProjectFacts, rule_filter=None) 
         if rule.is_probe:
             evidence.append(Evidence(rule.rule.fact or rule.rule.name, path, line, rule.rule.message, rule.id))
             continue
+        rng = Range(Position(line, 0), Position(line + 1, 0)) if path else Range(Position(0, 0), Position(0, 0))
         findings.append(
-            Finding(
-                rule=rule.id,
-                name=rule.rule.name,
-                section=rule.rule.section,
-                severity=rule.severity,
-                path=path,
-                range=Range(Position(line, 0), Position(line + 1, 0)) if path else Range(Position(0, 0), Position(0, 0)),
-                message=rule.rule.message,
-                scope="project",
-                fingerprint=fingerprint(rule.id, None, rule.rule.name, 0),
-            )
+            _finding(rule, path, rng, rule.rule.message, fingerprint(rule.id, None, rule.rule.name, 0), "project")
         )
     return findings, evidence
+
+
+def _finding(rule: CompiledRule, path: str | None, rng: Range, message: str, fp: str, scope: str = "file") -> Finding:
+    r = rule.rule
+    return Finding(
+        rule=rule.id, name=r.name, section=r.section, severity=rule.severity, path=path, range=rng,
+        message=message, scope=scope, fingerprint=fp,
+    )
 
 
 def dependency_matches(
@@ -133,18 +132,7 @@ def dependency_matches(
                 evidence.append(Evidence(rule.rule.fact or rule.rule.name, path, dep.line, detail, rule.id))
                 continue
             rng = Range(Position(dep.line, 0), Position(dep.line, line_length(dep.line)))
-            findings.append(
-                Finding(
-                    rule=rule.id,
-                    name=rule.rule.name,
-                    section=rule.rule.section,
-                    severity=rule.severity,
-                    path=path,
-                    range=rng,
-                    message=detail,
-                    fingerprint=fingerprint(rule.id, path, dep.name, 0),
-                )
-            )
+            findings.append(_finding(rule, path, rng, detail, fingerprint(rule.id, path, dep.name, 0)))
     return findings, evidence
 
 
@@ -258,16 +246,12 @@ def outdated_findings(pack: CompiledPack, facts: ProjectFacts, rule_filter=None)
             message = rule.rule.message
             for key in sorted(values, key=len, reverse=True):
                 message = message.replace("$" + key, values[key])
-            finding = Finding(
-                rule=rule.id,
-                name=rule.rule.name,
-                section=rule.rule.section,
-                severity=rule.severity,
-                path=dep.path,
-                range=Range(Position(dep.line, 0), Position(dep.line + 1, 0)),
-                message=message,
-                scope="file",
-                fingerprint=fingerprint(rule.id, dep.path, dep.name, 0),
+            finding = _finding(
+                rule,
+                dep.path,
+                Range(Position(dep.line, 0), Position(dep.line + 1, 0)),
+                message,
+                fingerprint(rule.id, dep.path, dep.name, 0),
             )
             key = (rule.id, entry.key, show(current))
             order = (dep.dev, bool(_DEV_MANIFEST.search(dep.path)), dep.path.count("/"), dep.path, dep.line)
