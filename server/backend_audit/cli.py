@@ -47,6 +47,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--config", help="config file (default: .backend-audit.yaml or pyproject.toml)")
     check.add_argument("--no-progress", action="store_true", help="no progress bar")
+    check.add_argument(
+        "--no-cache", action="store_true", help="analyse every file afresh (no per-file result cache read or written)"
+    )
+    check.add_argument("--jobs", "-j", type=int, help="processes for a cold scan (default: every core for large ones)")
     check.add_argument("--baseline", metavar="FILE", help="report only findings not in this baseline (default: config 'baseline')")
     check.add_argument(
         "--write-baseline", metavar="FILE", nargs="?", const="", default=None,
@@ -142,7 +146,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         _err(f"rule error: {error}")
     progress_cb, finish = _progress(args)
     try:
-        result = scan(root, analyzer=analyzer, progress=progress_cb)
+        result = scan(root, analyzer=analyzer, progress=progress_cb, cache=not args.no_cache, jobs=args.jobs)
     finally:
         finish()
     for problem in result.rule_errors:

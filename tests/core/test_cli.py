@@ -113,3 +113,12 @@ def test_rules_test_reports_noisy_and_missing(make_pack, tmp_path):
     proc = run_cli("rules", "test", "--pack", str(pack))
     assert proc.returncode == 1
     assert "MISSING" in proc.stdout and "NOISY" in proc.stdout and "PARSE-ERROR" in proc.stdout
+
+
+def test_no_cache_and_jobs_give_the_same_findings(tmp_path, capsys):
+    (tmp_path / "app.py").write_text("try:\n    x()\nexcept:\n    pass\n")
+    outputs = []
+    for extra in ([], ["--no-cache"], ["--no-cache", "--jobs", "2"]):
+        assert main(["check", str(tmp_path), "--select", "RES001", "--format", "json", "--fail-on", "none", *extra]) == 0
+        outputs.append([(f["rule"], f["range"]) for f in json.loads(capsys.readouterr().out)["findings"]])
+    assert outputs[0] == outputs[1] == outputs[2] and outputs[0]
