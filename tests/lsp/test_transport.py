@@ -61,7 +61,9 @@ async def test_tcp_on_loopback(tmp_path):
         port = s.getsockname()[1]
     proc = await asyncio.create_subprocess_exec(str(BIN / "backend-audit"), "lsp", "--tcp", "--host", "127.0.0.1", "--port", str(port))
     try:
-        for _ in range(600):  # until the server listens (bounded; each try waits on the socket)
+        # Another process opening a port sends no event to await: retry the connection, bounded
+        # (600 tries), with a short pause between refused attempts.
+        for _ in range(600):
             try:
                 reader, writer = await asyncio.open_connection("127.0.0.1", port)
                 break
