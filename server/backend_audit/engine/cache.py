@@ -33,26 +33,21 @@ import attrs
 
 from ..analysis.matcher import FileAnalysis
 from ..project.manifests import Dependency
+from ..rules.cachedir import OFF, user_cache_dir
 from ..rules.compiler import CompiledPack
 from .analyzer import Analyzer, FileResult
 from .config import Config
 
-CACHE_ENV = "BACKEND_AUDIT_CACHE_DIR"
 RESULT_CACHE_ENV = "BACKEND_AUDIT_RESULT_CACHE"
 FORMAT = 1
-_OFF = {"", "0", "off", "none", "false", "no"}
 
 
 def default_cache_root() -> Path | None:
     """Where result caches live, or None when switched off (``BACKEND_AUDIT_RESULT_CACHE=off``
     switches off only this cache, not the record of compiled queries; see rules/querycache.py)."""
-    if os.environ.get(RESULT_CACHE_ENV, "on").strip().lower() in _OFF:
+    if os.environ.get(RESULT_CACHE_ENV, "on").strip().lower() in OFF:
         return None
-    value = os.environ.get(CACHE_ENV)
-    if value is not None:
-        return None if value.strip().lower() in _OFF else Path(value).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME")
-    return (Path(base) if base else Path.home() / ".cache") / "backend-audit"
+    return user_cache_dir()
 
 
 def content_hash(data: bytes) -> str:

@@ -16,13 +16,11 @@ is also the form the cache stores.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import sys
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -211,6 +209,8 @@ def _analyse_serial(analyzer: Analyzer, todo: list[tuple[str, bytes, str]]) -> I
 
 def _analyse_pool(analyzer: Analyzer, todo: list[tuple[str, bytes, str]], workers: int) -> list[Analysed] | None:
     """Analyse in `workers` processes; None when a pool cannot be used (the caller goes serial)."""
+    from concurrent.futures import ProcessPoolExecutor  # imported here: most runs need no pool
+
     context, initargs = _pool_setup(analyzer, todo)
     if context is None:
         return None
@@ -243,6 +243,8 @@ def _analyse_pool(analyzer: Analyzer, todo: list[tuple[str, bytes, str]], worker
 
 def _pool_setup(analyzer: Analyzer, todo: list[tuple[str, bytes, str]]) -> tuple[Any, tuple]:
     """The multiprocessing context and the initializer's arguments (None: no pool)."""
+    import multiprocessing
+
     global _WORKER
     if sys.platform.startswith("linux") and threading.active_count() == 1:
         # Build what every worker needs before forking, so each inherits it instead of

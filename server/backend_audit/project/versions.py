@@ -20,7 +20,6 @@ import re
 from pathlib import Path
 
 import attrs
-import yaml
 
 INF = 10**9
 Version = tuple[int | None, int | None, int | None]
@@ -109,6 +108,8 @@ def parse_version_facts(data: dict, where: str = "versions.yaml") -> VersionFact
 
 @functools.lru_cache(maxsize=8)
 def _load(path: str, mtime: float) -> VersionFacts:
+    import yaml  # on first use: most runs never read the version facts
+
     with open(path, encoding="utf-8") as fh:
         return parse_version_facts(yaml.safe_load(fh), Path(path).name)
 

@@ -17,6 +17,7 @@ import functools
 import re
 import threading
 from collections import OrderedDict
+from collections.abc import Mapping
 from pathlib import Path
 
 import attrs
@@ -43,7 +44,8 @@ from .prefilter import (
     with_native_checks,
 )
 from .querycache import LazyQueries, known_queries
-from .regex import Pattern, RegexError, compile_regex
+from .regex import LazyPattern, Pattern, RegexError, compile_regex
+from .snapshot import rule_file_snapshot
 
 MATCH_PREDICATE = "ba-match?"
 NOT_MATCH_PREDICATE = "ba-not-match?"
@@ -70,7 +72,7 @@ class CompiledNodeSpec:
     kinds: frozenset[str]
     regex: Pattern | None
     not_regex: Pattern | None
-    queries: dict[str, ts.Query]
+    queries: Mapping[str, ts.Query]
     stop_at: frozenset[str]
     max_depth: int | None
 
@@ -101,8 +103,8 @@ class CompiledRule:
     report_capture: str | None = None
     constraints: list[CompiledConstraint] = attrs.field(factory=list)
     pattern: Pattern | None = None
-    include: pathspec.PathSpec | None = None
-    exclude: pathspec.PathSpec | None = None
+    include: PathPatterns | None = None
+    exclude: PathPatterns | None = None
 
     @property
     def id(self) -> str:
@@ -130,24 +132,50 @@ class CompiledRule:
         return not (self.exclude is not None and self.exclude.match_file(path))
 
 
-def _spec(patterns: list[str]) -> pathspec.PathSpec | None:
+class PathPatterns:
+    """A rule's gitignore-style path list, compiled on first use: a run that never asks about a
+    rule (a --select, a warm scan) should not pay for compiling its globs."""
+
+    __slots__ = ("_spec", "patterns")
+
+    def __init__(self, patterns: tuple[str, ...]) -> None:
+        self.patterns = patterns
+        self._spec: pathspec.PathSpec | None = None
+        known = known_queries()
+        if not known.knows_paths(patterns):  # check it at load, where an error names the rule
+            try:
+                self._spec = pathspec.GitIgnoreSpec.from_lines(patterns)
+            except Exception as exc:  # pathspec raises its own error types, and re.error
+                raise CompileError(f"paths: invalid pattern list {list(patterns)}: {exc}") from None
+            known.add_paths(patterns)
+
+    def match_file(self, path: str) -> bool:
+        spec = self._spec
+        if spec is None:
+            spec = self._spec = pathspec.GitIgnoreSpec.from_lines(self.patterns)
+        return spec.match_file(path)
+
+
+def _spec(patterns: list[str]) -> PathPatterns | None:
     return _shared_spec(tuple(patterns)) if patterns else None
 
 
 @functools.lru_cache(maxsize=1024)
-def _shared_spec(patterns: tuple[str, ...]) -> pathspec.PathSpec:
+def _shared_spec(patterns: tuple[str, ...]) -> PathPatterns:
     """One spec object per distinct pattern list, so the matcher can answer a path once for
     every rule that shares the list (most rules exclude the same test folders)."""
-    return pathspec.GitIgnoreSpec.from_lines(patterns)
+    return PathPatterns(patterns)
 
 
 def _regex(pattern: str | None) -> Pattern | None:
-    return compile_regex(pattern) if pattern is not None else None
-
-
-def _query(language: str, source: str) -> ts.Query:
-    _check_query_regexes(source)
-    return _compile_query(language, source)
+    if pattern is None:
+        return None
+    known = known_queries()
+    if known.knows_regex(pattern):
+        return LazyPattern(pattern)
+    compiled = compile_regex(pattern)
+    known.add_regex(pattern)
+    return compiled
 
 
 def _check_query_regexes(source: str) -> None:
@@ -165,13 +193,16 @@ def _compile_query(language: str, source: str) -> ts.Query:
 def _lazy_queries(languages: tuple[str, ...], source: str) -> tuple[LazyQueries, str | None]:
     """The rule's queries, compiled now only if this text never compiled before (so an error
     is still reported at load), and the name of the query's first capture."""
-    _check_query_regexes(source)
     known = known_queries()
     compiled: dict[str, ts.Query] = {}
     first_capture: str | None = None
+    checked = False
     for index, lang in enumerate(languages):
         meta = known.get(lang, source)
         if meta is None:
+            if not checked:  # a recorded text had its regexes checked when it was recorded
+                _check_query_regexes(source)
+                checked = True
             compiled[lang] = _compile_query(lang, source)
             meta = known.add(lang, source, compiled[lang])
         if index == 0:
@@ -184,7 +215,7 @@ def _node_spec(spec: NodeSpec | None, languages: tuple[str, ...], relation: str)
         return None
     if spec.query and relation in ("inside", "not-inside"):
         raise CompileError(f"{relation}: 'query' is only supported in has/not-has; use kind and regex")
-    queries = {lang: _query(lang, spec.query) for lang in languages} if spec.query else {}
+    queries: Mapping[str, ts.Query] = _lazy_queries(languages, spec.query)[0] if spec.query else {}
     if not (spec.kind or spec.regex or spec.not_regex or spec.query):
         raise CompileError(f"{relation}: give at least one of kind, regex, not-regex, query")
     for lang in languages:
@@ -560,6 +591,7 @@ def load_pack(pack_dir: Path | None = None, extra_rule_dirs: list[Path] | None =
                 errors.append(LoadError(display, line, str(exc), rule.id))
     maturity = pack_dir / "maturity.yaml"
     known_queries().save()
+    rule_file_snapshot().save()
     return CompiledPack(
         header=header,
         root=pack_dir,

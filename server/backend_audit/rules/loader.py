@@ -11,20 +11,26 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 import cattrs
-import yaml
 from cattrs.gen import make_dict_structure_fn, override
 from cattrs.v import format_exception
 
 from .model import PackHeader, Rule, RuleFile, Severity
+from .snapshot import file_key, rule_file_snapshot
 
-try:
-    _Loader: type = yaml.CSafeLoader
-except AttributeError:  # pyyaml built without libyaml
-    _Loader = yaml.SafeLoader
+if TYPE_CHECKING:
+    import yaml
+
+
+def _loader() -> type:
+    # pyyaml is imported on first use: rule files usually come from the snapshot, and importing
+    # it cost 10 ms of every start-up.
+    import yaml
+
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 T = TypeVar("T")
 
@@ -105,6 +111,10 @@ _PATH_TOKEN = re.compile(r"\.([A-Za-z0-9_\-]+)|\[(\d+)\]|\[['\"]([^'\"]+)['\"]\]
 
 def _node_at(node: yaml.Node | None, path: str) -> yaml.Node | None:
     """Follow a cattrs path (``$.rules[3].match``) through a composed YAML node tree."""
+    if node is None:
+        return None
+    import yaml
+
     for name, index, quoted in _PATH_TOKEN.findall(path):
         key = name or quoted
         if node is None:
@@ -127,7 +137,11 @@ def _node_at(node: yaml.Node | None, path: str) -> yaml.Node | None:
 
 def _extra_key_line(node: yaml.Node | None, message: str) -> int | None:
     match = re.search(r"extra fields found \(([^)]*)\)", message)
-    if not match or not isinstance(node, yaml.MappingNode):
+    if not match or node is None:
+        return None
+    import yaml
+
+    if not isinstance(node, yaml.MappingNode):
         return None
     names = {n.strip() for n in match.group(1).split(",")}
     for k, _ in node.value:
@@ -164,16 +178,19 @@ def structure_errors(exc: Exception, root: yaml.Node | None, base_path: str = "$
     return out
 
 
-def read_yaml(path: Path, display: str) -> tuple[Any, yaml.Node | None, list[LoadError]]:
-    """Parse a YAML file, returning (data, composed node tree, errors)."""
+def read_yaml(path: Path, display: str, raw: bytes | None = None) -> tuple[Any, yaml.Node | None, list[LoadError]]:
+    """Parse a YAML file (or its bytes `raw`, already read), returning (data, composed node
+    tree, errors)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = (raw if raw is not None else path.read_bytes()).decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         return None, None, [LoadError(display, None, f"cannot read: {exc}")]
+    import yaml
+
     try:
         # One parse for both (yaml.compose then yaml.load parsed every file twice): the node
         # tree, then the data constructed from it, as yaml.load does.
-        loader = _Loader(text)
+        loader = _loader()(text)
         try:
             node = loader.get_single_node()
             data = loader.construct_document(node) if node is not None else None
@@ -197,10 +214,42 @@ def structure(data: Any, cls: type[T], root: yaml.Node | None, display: str, bas
 
 
 def load_rule_file(path: Path, display: str) -> tuple[list[tuple[Rule, int]], list[LoadError]]:
-    """Rules of one file with their 1-based line; errors for the ones that could not load."""
-    data, root, errors = read_yaml(path, display)
+    """Rules of one file with their 1-based line; errors for the ones that could not load.
+
+    A file loaded before without errors comes from the snapshot of parsed files
+    (rules/snapshot.py) instead of being parsed again; it then goes through the same structuring."""
+    try:
+        raw_bytes = path.read_bytes()
+    except OSError as exc:
+        return [], [LoadError(display, None, f"cannot read: {exc}")]
+    snapshot = rule_file_snapshot()
+    key = file_key(raw_bytes)
+    hit = snapshot.get(key)
+    if hit is not None:
+        data, lines = hit
+        rules, errors = _rules_of(data, None, display, lines)
+        if not errors:
+            return rules, errors
+    data, root, errors = read_yaml(path, display, raw_bytes)
     if errors:
         return [], errors
+    rules, errors = _rules_of(data, root, display, None)
+    if not errors and isinstance(data, dict):
+        rules_node = _node_at(root, "$.rules")
+        found: dict[str, int] = {}
+        for index in range(len(data.get("rules") or [])):
+            item_node = _node_at(rules_node, f"$[{index}]")
+            if item_node is not None:
+                found[f"$.rules[{index}]"] = item_node.start_mark.line + 1
+        snapshot.put(key, data, found)
+    return rules, errors
+
+
+def _rules_of(
+    data: Any, root: yaml.Node | None, display: str, lines: dict[str, int] | None
+) -> tuple[list[tuple[Rule, int]], list[LoadError]]:
+    """Structure a rule file's data; item lines come from the node tree or, for a snapshot,
+    from `lines`."""
     if data is None:
         return [], []
     if not isinstance(data, dict):
@@ -208,11 +257,16 @@ def load_rule_file(path: Path, display: str) -> tuple[list[tuple[Rule, int]], li
     raw, errs = structure(data, RuleFile, root, display)
     if raw is None:
         return [], errs
+    errors: list[LoadError] = []
     rules: list[tuple[Rule, int]] = []
-    rules_node = _node_at(root, "$.rules")
+    rules_node = _node_at(root, "$.rules") if root is not None else None
     for index, item in enumerate(raw.rules):
-        item_node = _node_at(rules_node, f"$[{index}]")
-        line = item_node.start_mark.line + 1 if item_node is not None else None
+        if lines is not None:
+            item_node = None
+            line = lines.get(f"$.rules[{index}]")
+        else:
+            item_node = _node_at(rules_node, f"$[{index}]")
+            line = item_node.start_mark.line + 1 if item_node is not None else None
         rule_id = item.get("id") if isinstance(item, dict) else None
         if isinstance(item, dict) and raw.section and "section" not in item:
             item = {**item, "section": raw.section}
@@ -245,7 +299,21 @@ def _rebase(errors: Iterable[LoadError], item_node: yaml.Node | None, index: int
 
 
 def load_pack_header(path: Path, display: str) -> tuple[PackHeader | None, list[LoadError]]:
-    data, root, errors = read_yaml(path, display)
+    try:
+        raw_bytes = path.read_bytes()
+    except OSError as exc:
+        return None, [LoadError(display, None, f"cannot read: {exc}")]
+    snapshot = rule_file_snapshot()
+    key = file_key(raw_bytes)
+    hit = snapshot.get(key)
+    if hit is not None:
+        header, errors = structure(hit[0], PackHeader, None, display)
+        if header is not None:
+            return header, errors
+    data, root, errors = read_yaml(path, display, raw_bytes)
     if errors:
         return None, errors
-    return structure(data, PackHeader, root, display)
+    header, errors = structure(data, PackHeader, root, display)
+    if header is not None:
+        snapshot.put(key, data, {})
+    return header, errors

@@ -6,7 +6,7 @@ warm scan from the result cache, a ``--select`` of a few rules) needs few of the
 queries are compiled when first used (`LazyQueries`). Loading must still report a query that
 does not compile, with its rule; a query is therefore compiled at load unless this very text
 has compiled before with the same tree-sitter and grammar versions, which `KnownQueries`
-records, with what is read from the compiled query: its first capture's name, and its literal
+records (it records the rules' path lists that compiled the same way), with what is read from the compiled query: its first capture's name, and its literal
 prefilter requirement (rules/prefilter.py), so that a rule no file can match is never compiled.
 
 The record lives in the user cache directory (``BACKEND_AUDIT_CACHE_DIR`` moves it; ``off``
@@ -23,36 +23,38 @@ import tempfile
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from functools import cache
-from importlib import metadata
+import importlib
 from pathlib import Path
 
 import tree_sitter as ts
 
 from ..syntax.languages import LANGUAGES
+from .cachedir import CACHE_ENV, user_cache_dir
 
-_OFF = {"", "0", "off", "none", "false", "no"}
 MAX_ENTRIES = 20_000
 _lock = threading.Lock()
 
 
 def _store_file() -> Path | None:
-    value = os.environ.get("BACKEND_AUDIT_CACHE_DIR")
-    if value is not None:
-        return None if value.strip().lower() in _OFF else Path(value).expanduser() / "queries-v1.json"
-    base = os.environ.get("XDG_CACHE_HOME")
-    return (Path(base) if base else Path.home() / ".cache") / "backend-audit" / "queries-v1.json"
+    folder = user_cache_dir()
+    return folder / "queries-v1.json" if folder is not None else None
 
 
 @cache
 def _versions(language: str) -> str:
+    """What a compiled query depends on: tree-sitter's version and the grammar's binary (its
+    module, size and modification time, as Python's .pyc files record their source; reading
+    package metadata instead cost 20 ms of every start-up)."""
     spec = LANGUAGES.get(language)
-    module = spec.grammar[0].replace("_", "-") if spec is not None and spec.grammar else language
-    parts = []
-    for dist in ("tree-sitter", module):
-        try:
-            parts.append(f"{dist}={metadata.version(dist)}")
-        except metadata.PackageNotFoundError:
-            parts.append(f"{dist}=?")
+    parts = [f"tree-sitter={getattr(ts, '__version__', '?')}"]
+    if spec is not None and spec.grammar:
+        module = importlib.import_module(spec.grammar[0])
+        folder = Path(module.__file__ or "").parent
+        for binary in sorted(folder.glob("_binding*")):
+            stat = binary.stat()
+            parts.append(f"{spec.grammar[0]}:{binary.name}:{stat.st_size}:{stat.st_mtime_ns}")
+    else:
+        parts.append(language)
     return ";".join(parts)
 
 
@@ -95,6 +97,43 @@ class KnownQueries:
             self._dirty = True
         return meta
 
+    def knows_regex(self, pattern: str) -> bool:
+        """Has this rule regex compiled with RE2 before?"""
+        key = self._regex_key(pattern)
+        self._touched.add(key)
+        return key in self._entries
+
+    def add_regex(self, pattern: str) -> None:
+        key = self._regex_key(pattern)
+        with _lock:
+            self._entries[key] = {}
+            self._touched.add(key)
+            self._dirty = True
+
+    @staticmethod
+    def _regex_key(pattern: str) -> str:
+        return hashlib.sha256(f"re2\0{pattern}".encode()).hexdigest()
+
+    def knows_paths(self, patterns: tuple[str, ...]) -> bool:
+        """Has this gitignore-style pattern list compiled before (same pathspec version)?"""
+        key = self._paths_key(patterns)
+        self._touched.add(key)
+        return key in self._entries
+
+    def add_paths(self, patterns: tuple[str, ...]) -> None:
+        key = self._paths_key(patterns)
+        with _lock:
+            self._entries[key] = {}
+            self._touched.add(key)
+            self._dirty = True
+
+    @staticmethod
+    def _paths_key(patterns: tuple[str, ...]) -> str:
+        import pathspec
+
+        text = "\0".join(patterns)
+        return hashlib.sha256(f"paths\0pathspec={pathspec.__version__}\0{text}".encode()).hexdigest()
+
     _MISSING = object()
 
     def requirement(self, language: str, source: str) -> object:
@@ -133,15 +172,17 @@ class KnownQueries:
                 Path(tmp).unlink(missing_ok=True)
 
 
-_known: dict[Path | None, KnownQueries] = {}
+_known: dict[tuple[str | None, str | None, str | None], KnownQueries] = {}
 
 
 def known_queries() -> KnownQueries:
-    """The record for the current cache location (read once per process)."""
-    file = _store_file()
-    found = _known.get(file)
+    """The record for the current cache location (read once per process; asked for by every
+    rule at load, so the location is looked up by the variables that decide it)."""
+    env = os.environ
+    where = (env.get(CACHE_ENV), env.get("XDG_CACHE_HOME"), env.get("HOME"))
+    found = _known.get(where)
     if found is None:
-        found = _known[file] = KnownQueries(file)
+        found = _known[where] = KnownQueries(_store_file())
     return found
 
 

@@ -12,14 +12,7 @@ from __future__ import annotations
 import json
 import re
 
-import yaml
-
 from ..manifests import Dependency, register_reader
-
-try:  # the C loader is much faster on large lock files
-    _YamlLoader: type = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - pyyaml built without libyaml
-    _YamlLoader = yaml.SafeLoader
 
 
 def _locked(name: str, version: str, path: str, line: int, dev: bool = False) -> Dependency:
@@ -96,7 +89,10 @@ def read_yarn_lock(path: str, text: str) -> list[Dependency]:
 
 
 def read_pnpm_lock(path: str, text: str) -> list[Dependency]:
-    data = yaml.load(text, Loader=_YamlLoader)  # a safe loader (CSafeLoader or SafeLoader)
+    import yaml  # on first use: only pnpm projects need it
+
+    # A safe loader; the C one is much faster on large lock files.
+    data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     if not isinstance(data, dict):
         return []
     importers = data.get("importers")
