@@ -48,15 +48,11 @@ class WorkspaceFile:
     size: int
 
 
-def _relative(root: Path, path: Path) -> str:
-    rel = path.relative_to(root).as_posix()
-    return "" if rel == "." else rel
-
-
 class Walker:
     def __init__(self, root: Path, exclude: list[str] | None = None, max_file_size: int = 1_000_000) -> None:
         self.root = root
         self.exclude = pathspec.GitIgnoreSpec.from_lines(exclude or [])
+        self._excluding = bool(exclude)
         self.max_file_size = max_file_size
         self.skipped: list[Skipped] = []
         self.other_files: list[str] = []
@@ -70,17 +66,19 @@ class Walker:
         """Yield candidate files in a stable order; record the ones left out."""
         root = self.root
         seen_dirs: set[tuple[int, int]] = set()
-        stack: list[tuple[Path, list[tuple[str, pathspec.PathSpec]]]] = [(root, [])]
+        # Relative paths are built as strings from the directory's own (pathlib's relative_to
+        # per entry cost more than the rest of the walk).
+        stack: list[tuple[Path, str, list[tuple[str, pathspec.PathSpec]]]] = [(root, "", [])]
         while stack:
-            directory, ignores = stack.pop()
+            directory, prefix, ignores = stack.pop()
             try:
                 st = directory.stat()
             except OSError as exc:
-                self.skipped.append(Skipped(_relative(root, directory) or ".", f"cannot read directory: {exc.strerror}"))
+                self.skipped.append(Skipped(prefix or ".", f"cannot read directory: {exc.strerror}"))
                 continue
             key = (st.st_dev, st.st_ino)
             if key in seen_dirs:
-                self.skipped.append(Skipped(_relative(root, directory), "symlink loop or duplicate directory"))
+                self.skipped.append(Skipped(prefix, "symlink loop or duplicate directory"))
                 continue
             seen_dirs.add(key)
             local = list(ignores)
@@ -88,17 +86,17 @@ class Walker:
             if gitignore.is_file():
                 try:
                     lines = gitignore.read_text(encoding="utf-8", errors="replace").splitlines()
-                    local.append((_relative(root, directory), pathspec.GitIgnoreSpec.from_lines(lines)))
+                    local.append((prefix, pathspec.GitIgnoreSpec.from_lines(lines)))
                 except OSError:
                     pass
             try:
                 entries = sorted(os.scandir(directory), key=lambda e: e.name)
             except OSError as exc:
-                self.skipped.append(Skipped(_relative(root, directory) or ".", f"cannot list directory: {exc.strerror}"))
+                self.skipped.append(Skipped(prefix or ".", f"cannot list directory: {exc.strerror}"))
                 continue
             subdirs = []
             for entry in entries:
-                rel = _relative(root, Path(entry.path))
+                rel = f"{prefix}/{entry.name}" if prefix else entry.name
                 try:
                     is_dir = entry.is_dir()  # follows symlinks; loops end through seen_dirs
                     is_file = not is_dir and entry.is_file()
@@ -110,7 +108,7 @@ class Walker:
                     if entry.is_symlink() and (reason := self._escapes(Path(entry.path))):
                         self.skipped.append(Skipped(rel, reason))
                         continue
-                    subdirs.append((Path(entry.path), local))
+                    subdirs.append((Path(entry.path), rel, local))
                     continue
                 if not is_file or self._ignored(rel, local):
                     continue
@@ -145,7 +143,7 @@ class Walker:
         return None
 
     def _ignored(self, rel: str, ignores: list[tuple[str, pathspec.PathSpec]]) -> bool:
-        if self.exclude.match_file(rel):
+        if self._excluding and self.exclude.match_file(rel):
             return True
         for base, spec in ignores:
             sub = rel[len(base) + 1 :] if base else rel

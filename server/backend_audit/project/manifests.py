@@ -8,6 +8,7 @@ tomllib, json and xml.etree, and fall back to line scanning where a format has n
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import tomllib
@@ -167,6 +168,7 @@ READERS: list[tuple[re.Pattern[str], Reader]] = [
 
 def register_reader(pattern: str, reader: Reader) -> None:
     READERS.append((re.compile(pattern), reader))
+    _is_manifest_name.cache_clear()
 
 
 _loaded = False
@@ -192,6 +194,12 @@ def is_manifest(path: str) -> bool:
     base = path.rsplit("/", 1)[-1]
     if "/requirements/" in "/" + path and base.endswith(".txt"):
         return True
+    return _is_manifest_name(base)
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_manifest_name(base: str) -> bool:
+    # Asked for every file of a scan, twice; names repeat (__init__.py, index.ts...).
     return any(p.match(base) for p, _ in READERS)
 
 

@@ -12,7 +12,7 @@ import fnmatch
 import importlib
 import threading
 from collections.abc import Iterable
-from functools import cache
+from functools import cache, lru_cache
 
 import attrs
 import tree_sitter as ts
@@ -118,7 +118,11 @@ def expand_languages(names: Iterable[str]) -> list[str]:
 
 def language_for_path(path: str) -> LanguageSpec | None:
     """The language of a file by its name; None for files no rule can look at."""
-    base = path.rsplit("/", 1)[-1]
+    return _language_for_name(path.rsplit("/", 1)[-1])
+
+
+@lru_cache(maxsize=4096)
+def _language_for_name(base: str) -> LanguageSpec | None:
     for pattern, spec in _FILENAME_PATTERNS:
         if fnmatch.fnmatchcase(base, pattern):
             return spec
