@@ -97,6 +97,167 @@ rules:
         - files: {"app/main.py": "@app.get('/health')\ndef h():\n    return 1\n"}
 """
 
+REGION_RULES = r"""
+section: resilience
+rules:
+  - id: RES910
+    name: query-in-async
+    severity: High
+    languages: [python]
+    message: "blocking $fn() inside an async function"
+    match:
+      query: |
+        (call function: (identifier) @fn (#eq? @fn "query")) @match
+      where:
+        - capture: match
+          inside: {kind: [function_definition], regex: "^async\\s"}
+  - id: RES911
+    name: sleep-outside-loop
+    severity: Medium
+    languages: [python]
+    message: "sleep outside a loop"
+    match:
+      query: |
+        (call function: (identifier) @fn (#eq? @fn "sleep")) @match
+      where:
+        - capture: match
+          not-inside: {kind: [for_statement, while_statement], stop-at: [function_definition]}
+  - id: RES912
+    name: requests-with-flask
+    severity: Low
+    languages: [python]
+    message: "$fn in a module that imports flask"
+    match:
+      query: |
+        (call function: (attribute object: (identifier) @obj (#eq? @obj "requests")) @fn) @match
+      where:
+        - capture: match
+          file-regex: "(?m)^import flask"
+  - id: RES913
+    name: warn-call
+    severity: Low
+    languages: [python]
+    message: "warn() instead of logging"
+    match:
+      query: |
+        ((call function: (identifier) @fn) @match (#eq? @fn "warn"))
+    fix:
+      title: "Use logging"
+      target: fn
+      replace: "logging.warning"
+      imports: ["import logging"]
+  - id: RES914
+    name: assignment-names
+    severity: Info
+    languages: [python]
+    message: "assignment naming $a"
+    match:
+      query: |
+        (assignment right: (identifier) @a) @match
+        (block (expression_statement (assignment left: (identifier) @a) @match))
+  - id: RES915
+    name: sleeping-function
+    severity: Low
+    languages: [python]
+    message: "$name sleeps in its body"
+    match:
+      query: |
+        (function_definition name: (identifier) @name body: (block (expression_statement (call function: (identifier) @f (#eq? @f "sleep")))))
+  - id: RES916
+    name: commented-def
+    severity: Info
+    languages: [python]
+    message: "a comment right before def $match"
+    match:
+      query: |
+        ((comment) @c . (function_definition name: (identifier) @match))
+  - id: RES917
+    name: def-without-return
+    severity: Info
+    languages: [python]
+    message: "$match returns nothing"
+    match:
+      query: |
+        (function_definition name: (identifier) @match) @def
+      where:
+        - capture: def
+          not-has: {kind: [return_statement]}
+  - id: RES918
+    name: todo-owner
+    severity: Info
+    languages: [python]
+    message: "TODO with an owner"
+    match:
+      pattern: "TODO\\(\\w+\\)"
+  - id: RES919
+    name: db-conn
+    severity: Low
+    languages: [python]
+    message: "conn passed to db"
+    match:
+      query: |
+        ((identifier) @match (#eq? @match "conn"))
+      where:
+        - capture: match
+          inside: {kind: [call], max-depth: 2, regex: "^db\\."}
+  - id: RES921
+    name: same-name-assignment
+    severity: Low
+    languages: [python]
+    message: "$a assigned to itself"
+    match:
+      query: |
+        ((assignment left: (identifier) @a right: (identifier) @b) @match (#eq? @a @b))
+  - id: RES922
+    name: looping-class
+    severity: Info
+    languages: [python]
+    message: "class $match has a method that loops"
+    match:
+      query: |
+        (class_definition name: (identifier) @match body: (block (function_definition body: (block (while_statement)))))
+  - id: RES923
+    name: retry-call
+    severity: Low
+    languages: [python]
+    message: "retry() without a budget"
+    match:
+      query: |
+        ((call function: (identifier) @fn) @match (#eq? @fn "retry"))
+"""
+
+ROOT_REGEX_RULES = r"""
+section: resilience
+rules:
+  - id: RES924
+    name: settings-in-django-module
+    severity: Low
+    languages: [python]
+    message: "settings read in a module that imports django"
+    match:
+      query: |
+        ((identifier) @match (#eq? @match "settings"))
+      where:
+        - capture: match
+          inside: {kind: [module], regex: "(?m)^import django"}
+"""
+
+KINDLESS_RULES = r"""
+section: resilience
+rules:
+  - id: RES920
+    name: call-in-transaction
+    severity: Medium
+    languages: [python]
+    message: "$match inside a TRANSACTION block"
+    match:
+      query: |
+        (call function: (identifier) @match)
+      where:
+        - capture: match
+          inside: {regex: "TRANSACTION"}
+"""
+
 CLIENTS = {
     "vscode": "visual-studio-code",
     "neovim": "neovim@v0.11.0",

@@ -4,18 +4,25 @@ Text is decoded with replacement, so a file with invalid UTF-8 still parses and 
 tree refers to are always valid UTF-8 (positions then convert cleanly to UTF-16).
 Edits come in LSP form (a UTF-16 range and new text); `apply_edit` updates the bytes, tells the
 old tree what changed (`Tree.edit`) and reparses with it, which reuses unchanged subtrees.
+An open document also carries a `RegionMemo` (`regions`): its last analyses, which let the next
+one re-run the queries over the changed region only (`incremental`).
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 import tree_sitter as ts
 
 from ..syntax.languages import LanguageSpec, language_for_path, parser_for
 from ..syntax.positions import LineIndex, Position, Range
 
+if TYPE_CHECKING:
+    from .incremental import RegionMemo
+
 
 class Document:
-    __slots__ = ("_index", "_tree", "language", "path", "source", "version")
+    __slots__ = ("_index", "_tree", "language", "path", "regions", "source", "version")
 
     def __init__(self, path: str, text: str, language: LanguageSpec | None = None, version: int | None = None) -> None:
         self.path = path
@@ -25,6 +32,8 @@ class Document:
         self.source = text.encode("utf-8", "surrogatepass")
         self._index: LineIndex | None = None
         self._tree: ts.Tree | None = None
+        self.regions: RegionMemo | None = None
+        """The memo of this document's analyses, shared with its snapshots (None: analyse whole)."""
 
     @classmethod
     def from_bytes(cls, path: str, data: bytes, language: LanguageSpec | None = None) -> Document:
@@ -47,6 +56,18 @@ class Document:
             self._tree = parser_for(self.language.name).parse(self.source)
         return self._tree
 
+    def snapshot(self) -> Document:
+        """An independent copy (text, version, a copy of the tree, the same memo) that another
+        thread can analyse while this one keeps taking edits: `Tree.edit` mutates in place."""
+        copy = Document(self.path, "", self.language, self.version)
+        copy.source = self.source
+        copy._index = self._index  # immutable: an edit makes a new one
+        copy.regions = self.regions
+        tree = self.tree
+        if tree is not None:
+            copy._tree = tree.copy()
+        return copy
+
     def drop_tree(self) -> None:
         """Release the tree (closed documents keep only their text)."""
         self._tree = None
@@ -62,6 +83,8 @@ class Document:
             self.source = new_text.encode("utf-8", "surrogatepass")
             self._index = None
             self._tree = None
+            if self.regions is not None:
+                self.regions = self.regions.fresh()
             return
         index = self.lines
         start = index.offset(range_.start)
@@ -70,9 +93,9 @@ class Document:
         old_end_point = _point(index, end)
         start_point = _point(index, start)
         self.source = self.source[:start] + new_bytes + self.source[end:]
-        self._index = None
+        new_end = start + len(new_bytes)
+        self._index = index.replaced(self.source, start, end, new_end)
         if self._tree is not None:
-            new_end = start + len(new_bytes)
             self._tree.edit(
                 start_byte=start,
                 old_end_byte=end,

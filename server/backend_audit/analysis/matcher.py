@@ -26,9 +26,11 @@ from ..rules.compiler import (
     CompiledRule,
 )
 from ..rules.model import Relevance
+from ..rules.prefilter import RulePrefilter
 from ..rules.regex import Pattern, RegexError, compile_regex
 from .document import Document
 from .finding import Evidence, Finding, Fix, TextEdit, fingerprint, mask_secret
+from .incremental import MemoEntry, Region, changed_region, climb_kinds, widen
 from .suppress import Suppression, parse_suppressions
 
 RuleFilter = Callable[[CompiledRule], bool]
@@ -366,31 +368,65 @@ class _Hit:
     fix: Fix | None = None
 
 
+Identity = tuple[tuple[str, int, int, int], ...]
+
+
+@attrs.define(eq=False)
+class _Match:
+    """A query match that passed its rule's constraints (before duplicates are merged)."""
+
+    rule: CompiledRule
+    start: int
+    end: int
+    """The reported node."""
+    values: dict[str, str]
+    identity: Identity
+    """(capture, start, end, kind id) of each capture's first node, by capture name: everything
+    the constraints, the message and the fix read, so equal identities are the same match."""
+    target: tuple[int, int] | None
+    """The fix's target node, for a rule with a fix."""
+
+    def shifted(self, region: Region) -> _Match:
+        shift = region.shift
+        return _Match(
+            self.rule,
+            shift(self.start),
+            shift(self.end),
+            self.values,
+            tuple((name, shift(s), shift(e), kind) for name, s, e, kind in self.identity),
+            (shift(self.target[0]), shift(self.target[1])) if self.target is not None else None,
+        )
+
+    def touches(self, lo: int, hi: int) -> bool:
+        """Does a captured node intersect ``[lo, hi)`` as a query cursor's range test has it?"""
+        return any((s < hi and e > lo) or (s == e and lo <= s < hi) for _, s, e, _ in self.identity)
+
+
+def _identity(captures: dict[str, list[ts.Node]]) -> Identity:
+    return tuple(sorted((name, ns[0].start_byte, ns[0].end_byte, ns[0].kind_id) for name, ns in captures.items() if ns))
+
+
 QueryRun = tuple[ts.Query, list[CompiledRule]]
 
 
 def _query_runs(
     pack: CompiledPack,
-    members: tuple[CompiledRule, ...],
+    chosen: list[CompiledRule],
     language: str,
-    source: bytes,
-    rule_filter: RuleFilter | None,
+    possible: frozenset[str] | None,
+    always: frozenset[str],
     applicable: Callable[[CompiledRule], bool],
 ) -> list[QueryRun]:
     """The queries to run on one file, each with the rule of each of its patterns.
 
-    Rules the literal prefilter rules out for this file do not run at all. The rest run as one
-    combined query for the rules without a prefilter (selected rules only) plus each remaining
-    rule's own query: tree-sitter's cost grows with the number of patterns, not with the number
-    of passes, so the combined query of all rules would cost more than the few that can match."""
-    chosen = [r for r in members if rule_filter is None or rule_filter(r)]
-    selection = frozenset(r.id for r in chosen)
-    prefilter = pack.prefilter(language, selection)
-    possible = prefilter.possible(source)
+    Rules the literal prefilter rules out for this file (not in `possible`) do not run at all.
+    The rest run as one combined query for the rules without a prefilter (selected rules only)
+    plus each remaining rule's own query: tree-sitter's cost grows with the number of patterns,
+    not with the number of passes, so the combined query of all rules would cost more than the
+    few that can match."""
     if possible is None:  # prefilter off or undecided: every selected rule, in one query
-        combined = pack.batch(language, selection)
+        combined = pack.batch(language, frozenset(r.id for r in chosen))
         return [(combined.query, combined.rule_of_pattern)] if combined is not None else []
-    always = prefilter.always
     unfiltered = frozenset(r.id for r in chosen if r.id in always)
     candidates = [r for r in chosen if r.id in possible and applicable(r)]
     hot = pack.hot_batch(language, unfiltered | {r.id for r in candidates})
@@ -407,6 +443,227 @@ def _query_runs(
     return runs
 
 
+def _collect(
+    doc: Document,
+    runs: list[QueryRun],
+    language: str,
+    applicable: Callable[[CompiledRule], bool],
+    climb: _Climb,
+    errors: list[str],
+    byte_range: tuple[int, int] | None = None,
+) -> list[_Match]:
+    """The matches of `runs` that pass their constraints (all of them, or those whose pattern
+    root intersects `byte_range`: see `incremental`)."""
+    source = doc.source
+    tree = doc.tree
+    assert tree is not None
+    predicate = _predicate(source)
+    out: list[_Match] = []
+    for query, rule_of_pattern in runs:
+        cursor = ts.QueryCursor(query)
+        if byte_range is not None:
+            cursor.set_byte_range(*byte_range)
+        for pattern_index, captures in cursor.matches(tree.root_node, predicate=predicate):
+            rule = rule_of_pattern[pattern_index]
+            if not applicable(rule):
+                continue
+            try:
+                if rule.constraints and not _check_constraints(rule, captures, doc, language, climb):
+                    continue
+            except BudgetExceeded as exc:
+                message = f"{rule.id}: {exc}"
+                if message not in errors:
+                    errors.append(message)
+                continue
+            except Exception as exc:  # a rule bug must not take the file down
+                errors.append(f"{rule.id}: {exc!r}")
+                continue
+            reported = captures.get(rule.report_capture or "match")
+            if not reported:
+                continue
+            node = reported[0]
+            values = {name: node_text(source, ns[0]) for name, ns in captures.items() if ns}
+            target = None
+            if rule.rule.fix is not None:
+                targets = captures.get(rule.rule.fix.target)
+                if targets:
+                    target = (targets[0].start_byte, targets[0].end_byte)
+            out.append(_Match(rule, node.start_byte, node.end_byte, values, _identity(captures), target))
+    return out
+
+
+def _identities(
+    tree: ts.Tree,
+    source: bytes,
+    runs: list[QueryRun],
+    applicable: Callable[[CompiledRule], bool],
+    byte_range: tuple[int, int],
+) -> Counter[tuple[str, Identity]]:
+    """The matches (before constraints) whose pattern root intersects `byte_range`."""
+    predicate = _predicate(source)
+    found: Counter[tuple[str, Identity]] = Counter()
+    for query, rule_of_pattern in runs:
+        cursor = ts.QueryCursor(query)
+        cursor.set_byte_range(*byte_range)
+        for pattern_index, captures in cursor.matches(tree.root_node, predicate=predicate):
+            rule = rule_of_pattern[pattern_index]
+            if applicable(rule):
+                found[(rule.id, _identity(captures))] += 1
+    return found
+
+
+def _file_answers(runs: list[QueryRun], source: bytes) -> dict[int, tuple[Pattern, bool]]:
+    answers: dict[int, tuple[Pattern, bool]] = {}
+    for _, rule_of_pattern in runs:
+        for rule in dict.fromkeys(rule_of_pattern):
+            for c in rule.constraints:
+                for regex in (c.file_regex, c.not_file_regex):
+                    if regex is not None and id(regex) not in answers:
+                        answers[id(regex)] = (regex, search_bytes(regex, source))
+    return answers
+
+
+def _query_matches(
+    doc: Document,
+    pack: CompiledPack,
+    language: str,
+    rule_filter: RuleFilter | None,
+    applicable: Callable[[CompiledRule], bool],
+    scope: tuple,
+    result: FileAnalysis,
+) -> list[_Match]:
+    """The query matches of a document: over the region changed since its memo's analysis when
+    it has one (open documents), else over the whole tree."""
+    members = pack.query_rules(language)
+    chosen = [r for r in members if rule_filter is None or rule_filter(r)]
+    selection = frozenset(r.id for r in chosen)
+    prefilter = pack.prefilter(language, selection)
+    memo = doc.regions
+    key = (language, selection, *scope)
+    tree = doc.tree
+    assert tree is not None
+    entry = memo.get(key) if memo is not None else None
+    if entry is not None and entry.pack is pack:
+        refreshed = _region_matches(entry, doc, pack, chosen, language, prefilter, applicable)
+        if refreshed is not None:
+            memo.put(key, refreshed, region=True)  # type: ignore[union-attr]
+            result.loc = refreshed.loc
+            return refreshed.matches
+    if memo is not None:
+        result.loc = count_loc(doc.source)
+    possible = prefilter.possible(doc.source)
+    runs = _query_runs(pack, chosen, language, possible, prefilter.always, applicable)
+    climb = _Climb()
+    matches = _collect(doc, runs, language, applicable, climb, result.errors)
+    if memo is not None and not result.errors:
+        memo.put(
+            key,
+            MemoEntry(
+                pack=pack,
+                source=doc.source,
+                lines=doc.lines,
+                tree=tree.copy(),
+                matches=matches,
+                possible=possible,
+                file_answers=_file_answers(runs, doc.source),
+                kinds=climb_kinds(r for _, rules in runs for r in dict.fromkeys(rules)),
+                visits=climb.visits,
+                loc=result.loc,
+            ),
+        )
+    return matches
+
+
+def _region_matches(
+    entry: MemoEntry,
+    doc: Document,
+    pack: CompiledPack,
+    chosen: list[CompiledRule],
+    language: str,
+    prefilter: RulePrefilter,
+    applicable: Callable[[CompiledRule], bool],
+) -> MemoEntry | None:
+    """The memo's matches brought up to this text by re-running the queries over the changed
+    region only (see `incremental`); None when the whole file must be analysed again."""
+    tree = doc.tree
+    source = doc.source
+    if entry.kinds is None or tree is None:
+        return None
+    region = widen(
+        changed_region(entry.source, entry.lines, entry.tree, source, doc.lines, tree),
+        entry.tree,
+        tree,
+        entry.kinds,
+        len(entry.source),
+        len(source),
+    )
+    if region is None:
+        return None
+    if entry.possible is not None:
+        near = prefilter.possible_near(source, region.new_lo, region.new_hi)
+        if near is None or not near <= entry.possible:
+            return None  # a rule the prefilter had ruled out may match now, anywhere
+    for regex, answer in entry.file_answers.values():
+        if search_bytes(regex, source) != answer:
+            return None
+    runs = _query_runs(pack, chosen, language, entry.possible, prefilter.always, applicable)
+    gone = _identities(entry.tree, entry.source, runs, applicable, (region.old_lo, region.old_hi))
+    kept: list[_Match] = []
+    for m in entry.matches:
+        identity = (m.rule.id, m.identity)
+        if gone[identity] > 0:
+            gone[identity] -= 1
+            continue
+        if m.touches(region.old_lo, region.old_hi):
+            return None  # not reported by the old tree's region pass: do not guess
+        kept.append(m.shifted(region))
+    climb = _Climb()
+    climb.visits = entry.visits
+    errors: list[str] = []
+    fresh = _collect(doc, runs, language, applicable, climb, errors, (region.new_lo, region.new_hi))
+    if errors or climb.visits > HAS_BUDGET // 2:
+        return None  # near the budget, only a whole pass counts it as a fresh analysis would
+    return MemoEntry(
+        pack=pack,
+        source=source,
+        lines=doc.lines,
+        tree=tree.copy(),
+        matches=kept + fresh,
+        possible=entry.possible,
+        file_answers=entry.file_answers,
+        kinds=entry.kinds,
+        visits=climb.visits,
+        loc=entry.loc - count_loc(_lines_around(entry.source, region.old_lo, region.old_hi))
+        + count_loc(_lines_around(source, region.new_lo, region.new_hi)),
+    )
+
+
+def _lines_around(source: bytes, lo: int, hi: int) -> bytes:
+    """The whole lines that `source[lo:hi]` touches (without the newline that ends the last)."""
+    start = source.rfind(b"\n", 0, lo) + 1
+    end = source.find(b"\n", hi)
+    return source[start : len(source) if end == -1 else end]
+
+
+def _hits(matches: list[_Match], doc: Document) -> list[_Hit]:
+    """One hit per rule and reported node. Of several matches reporting the same node, the one
+    with the smallest identity wins (not the first found: a region pass finds them in another
+    order than a whole pass, and both must give the same message)."""
+    hits: list[_Hit] = []
+    last: tuple[str, int, int] | None = None
+    fixes: dict[str, Any] = {}
+    for m in sorted(matches, key=lambda m: (m.start, m.end, m.rule.id, m.identity)):
+        key = (m.rule.id, m.start, m.end)
+        if key == last:
+            continue
+        last = key
+        hit = _Hit(m.rule, m.start, m.end, m.values)
+        if m.target is not None:
+            hit.fix = _build_fix(m.rule, m.target, m.values, doc, fixes)
+        hits.append(hit)
+    return hits
+
+
 def analyze_document(
     doc: Document,
     pack: CompiledPack,
@@ -417,8 +674,9 @@ def analyze_document(
     language = doc.language.name if doc.language else None
     text = doc.text
     backend = is_backend if is_backend is not None else is_backend_file(doc.path, text, pack.header.relevance)
-    result = FileAnalysis(path=doc.path, language=language, loc=count_loc(doc.source), is_backend=backend)
+    result = FileAnalysis(path=doc.path, language=language, loc=-1, is_backend=backend)
     if language is None:
+        result.loc = count_loc(doc.source)
         return result
 
     answers: dict[str, bool] = {}
@@ -453,40 +711,11 @@ def analyze_document(
     tree = doc.tree
     if tree is not None:
         result.has_syntax_errors = tree.root_node.has_error
-        members = pack.query_rules(language)
-        if members:
-            seen: set[tuple[str, int, int]] = set()
-            climb = _Climb()
-            predicate = _predicate(doc.source)
-            for query, rule_of_pattern in _query_runs(pack, members, language, doc.source, rule_filter, applicable):
-                for pattern_index, captures in ts.QueryCursor(query).matches(tree.root_node, predicate=predicate):
-                    rule = rule_of_pattern[pattern_index]
-                    if not applicable(rule):
-                        continue
-                    try:
-                        if rule.constraints and not _check_constraints(rule, captures, doc, language, climb):
-                            continue
-                    except BudgetExceeded as exc:
-                        message = f"{rule.id}: {exc}"
-                        if message not in result.errors:
-                            result.errors.append(message)
-                        continue
-                    except Exception as exc:  # a rule bug must not take the file down
-                        result.errors.append(f"{rule.id}: {exc!r}")
-                        continue
-                    reported = captures.get(rule.report_capture or "match")
-                    if not reported:
-                        continue
-                    node = reported[0]
-                    key = (rule.id, node.start_byte, node.end_byte)
-                    if key in seen:
-                        continue
-                    seen.add(key)
-                    values = {name: node_text(doc.source, ns[0]) for name, ns in captures.items() if ns}
-                    hit = _Hit(rule, node.start_byte, node.end_byte, values)
-                    if rule.rule.fix is not None:
-                        hit.fix = _build_fix(rule, captures, values, doc)
-                    hits.append(hit)
+        if pack.query_rules(language):
+            scope = (doc.path, backend, generated)
+            hits = _hits(_query_matches(doc, pack, language, rule_filter, applicable, scope, result), doc)
+    if result.loc < 0:
+        result.loc = count_loc(doc.source)
     for rule in pack.rules:
         if rule.pattern is None or language not in rule.languages or not applicable(rule):
             continue
@@ -583,19 +812,19 @@ def _pattern_constraints_hold(rule: CompiledRule, values: dict[str, str], text: 
     return True
 
 
-def _build_fix(rule: CompiledRule, captures: dict[str, list[ts.Node]], values: dict[str, str], doc: Document) -> Fix | None:
+def _build_fix(
+    rule: CompiledRule, target: tuple[int, int], values: dict[str, str], doc: Document, memo: dict[str, Any]
+) -> Fix | None:
     spec = rule.rule.fix
     assert spec is not None
-    targets = captures.get(spec.target)
-    if not targets:
-        return None
-    target = targets[0]
     new_text = _expand(spec.replace, values)
-    edits = [TextEdit(doc.position_range(target.start_byte, target.end_byte), new_text)]
+    edits = [TextEdit(doc.position_range(*target), new_text)]
     for line in spec.imports:
         if line in doc.text:
             continue
-        offset = _import_offset(doc)
+        offset = memo.get("import_offset")
+        if offset is None:
+            offset = memo["import_offset"] = _import_offset(doc)
         needs_newline = offset == len(doc.source) and offset > 0 and not doc.source.endswith(b"\n")
         edits.append(TextEdit(doc.position_range(offset, offset), ("\n" if needs_newline else "") + line + "\n"))
     return Fix(spec.title, tuple(edits))

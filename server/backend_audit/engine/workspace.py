@@ -111,14 +111,8 @@ class WorkspaceState:
 
 
 def snapshot(doc: Document) -> Document:
-    """An independent copy of a document (text, version and a copy of its tree) that another
-    thread can analyse while the original keeps taking edits: `Tree.edit` mutates in place."""
-    copy = Document(doc.path, "", doc.language, doc.version)
-    copy.source = doc.source
-    tree = doc.tree
-    if tree is not None:
-        copy._tree = tree.copy()  # Document has no public setter for its tree
-    return copy
+    """An independent copy of a document that another thread can analyse (`Document.snapshot`)."""
+    return doc.snapshot()
 
 
 @attrs.define

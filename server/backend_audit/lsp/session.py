@@ -27,6 +27,7 @@ from pygls.capabilities import ServerCapabilitiesBuilder
 
 from ..analysis.document import Document
 from ..analysis.finding import Finding
+from ..analysis.incremental import RegionMemo
 from ..engine.analyzer import Analyzer, FileResult
 from ..engine.config import Config
 from ..engine.walker import ALWAYS_SKIPPED_DIRS, Skipped, Walker
@@ -242,6 +243,7 @@ class Session:
     def open(self, uri: str, text: str, version: int, language_id: str | None = None) -> None:
         path = self.path_of(uri)
         doc = Document(path, text, version=version)
+        doc.regions = RegionMemo()  # typing re-analyses the changed region only
         if not self._too_large(doc):
             _ = doc.tree  # parse once now; every later edit reparses incrementally
         self.docs[uri] = doc
@@ -270,6 +272,8 @@ class Session:
             handle.cancel()
         if doc is None:
             return
+        if doc.regions is not None:
+            doc.regions.clear()  # snapshots kept in the workspace state share it
         self.uri_of_path.pop(doc.path, None)
         self.publisher.forget_version(uri)
         # The text on disk is now the truth again (unsaved edits are gone).

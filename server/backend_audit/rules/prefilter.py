@@ -295,10 +295,18 @@ class LiteralSet:
                 self._regexes.append((index, compile_regex(source)))
         self._sentinel = self._set.Add("")  # matches every text: proves the Set answered
         self._set.Compile()
+        self._reach = 4 * max((len(a) for alternatives, _ in requirements for a in alternatives), default=0) + 4
+        """Bytes a literal requirement's match can span: a regex source is at least as long as
+        the literal it escapes, and a character (case-folded too) is at most four bytes."""
 
-    def possible(self, source: bytes) -> set[int] | None:
-        """Indices of the requirements `source` meets; None when RE2 could not tell."""
-        found = self._set.Match(source)
+    def possible(self, source: bytes, lo: int = 0, hi: int | None = None) -> set[int] | None:
+        """Indices of the requirements `source` meets; None when RE2 could not tell. With a
+        range, the literal requirements only count if met by bytes that overlap it (searched
+        within reach of it), and the relaxed regexes, of no bounded length, count anywhere."""
+        if lo > 0 or hi is not None:
+            found = self._set.Match(source[max(0, lo - self._reach) : None if hi is None else hi + self._reach])
+        else:
+            found = self._set.Match(source)
         if self._sentinel not in found:
             return None
         ids = self._set_ids
@@ -409,6 +417,21 @@ class RulePrefilter:
         if not ENABLED:
             return None
         found = self._set.possible(source)
+        if found is None:
+            return None
+        ids = self.filtered
+        return frozenset(ids[i] for i in found if i < len(ids))
+
+    def possible_near(self, source: bytes, lo: int, hi: int) -> frozenset[str] | None:
+        """The filtered rules that `source` may have become able to match through a change in
+        ``source[lo:hi]``: those whose literals occur across that range, and those with a
+        relaxed regex requirement `source` meets. The rest were possible before the change or
+        still are not (see `incremental`)."""
+        if self._set is None:
+            return frozenset()
+        if not ENABLED:
+            return None
+        found = self._set.possible(source, lo, hi)
         if found is None:
             return None
         ids = self.filtered

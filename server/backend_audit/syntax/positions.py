@@ -89,6 +89,23 @@ class LineIndex:
         lines = source.split(b"\n")
         self.line_starts = list(accumulate(map((1).__add__, map(len, lines[:-1])), initial=0))
 
+    def replaced(self, source: bytes, start: int, old_end: int, new_end: int) -> LineIndex:
+        """The index of `source`: this index's buffer with ``[start, old_end)`` replaced by
+        ``source[start:new_end]``. Lines before the edit keep their starts, lines after it shift
+        (an edit costs a shifted copy of the later starts, not a rescan of the buffer)."""
+        starts = self.line_starts
+        before = bisect_right(starts, start)
+        after = bisect_right(starts, old_end)
+        inserted = []
+        at = source.find(b"\n", start, new_end)
+        while at != -1:
+            inserted.append(at + 1)
+            at = source.find(b"\n", at + 1, new_end)
+        index = LineIndex.__new__(LineIndex)
+        index._source = source
+        index.line_starts = starts[:before] + inserted + list(map((new_end - old_end).__add__, starts[after:]))
+        return index
+
     @property
     def line_count(self) -> int:
         return len(self.line_starts)
