@@ -145,12 +145,37 @@ def relax(pattern: str) -> str | None:
     return relaxed
 
 
+COMMON_WORDS = frozenset(
+    """
+    and args async await break case catch class const continue def default elif else enum
+    except export exports extends false final finally for from func function get import
+    interface let module new none not null package print private protected public raise
+    require return self self. set static string struct super switch this this. throw throws
+    true try type using var void while with yield console log value name data result error
+    """.split()
+)
+"""Words in nearly every source file of some language (keywords, `self`, `this`, `console`...):
+a literal requirement made only of them rules almost nothing out."""
+_COMMON_SOURCES = frozenset(
+    form for word in COMMON_WORDS for form in (re2.escape(word), f"(?i:{re2.escape(word)})")
+)
+
+
+def _weak(req: Requirement) -> bool:
+    return all(a in _COMMON_SOURCES or a.lower() in _COMMON_SOURCES for a in req[0])
+
+
 def requirement(pattern: str) -> Requirement | None:
-    """What a file must contain for `pattern` to match a node (or capture) in it."""
+    """What a file must contain for `pattern` to match a node (or capture) in it.
+
+    Its literals, unless they are only common words (``import`` in ``import\\s*\\*``) and the
+    relaxed regex (`relax`) says more: then the relaxed regex, which implies them."""
     literals = required_literals(pattern)
-    if literals is not None:
-        return _literal_requirement(*literals)
     relaxed = relax(pattern)
+    if literals is not None:
+        found = _literal_requirement(*literals)
+        if relaxed is None or not _weak(found) or len(relaxed) <= max(len(a) for a in found[0]):
+            return found
     return (frozenset({f"(?:{relaxed})"}), 1) if relaxed is not None else None
 
 
@@ -251,11 +276,12 @@ def _required_item(op: Any, av: Any) -> set[str] | None:
 
 
 def best(requirements: Iterable[Requirement | None]) -> Requirement | None:
-    """The most selective of several requirements that must all hold (None entries ignored)."""
+    """The most selective of several requirements that must all hold (None entries ignored):
+    the longest shortest literal, but common words (`COMMON_WORDS`) rank below a relaxed regex."""
     known = [r for r in requirements if r is not None]
     if not known:
         return None
-    return max(known, key=lambda r: r[1])
+    return max(known, key=lambda r: 0.5 if _weak(r) else r[1])
 
 
 def any_of(requirements: list[Requirement | None]) -> Requirement | None:
