@@ -56,6 +56,11 @@ class Document:
             self._tree = parser_for(self.language.name).parse(self.source)
         return self._tree
 
+    @property
+    def parsed_tree(self) -> ts.Tree | None:
+        """The tree if it has been parsed, without parsing."""
+        return self._tree
+
     def snapshot(self) -> Document:
         """An independent copy (text, version, a copy of the tree, the same memo) that another
         thread can analyse while this one keeps taking edits: `Tree.edit` mutates in place."""

@@ -153,10 +153,14 @@ _GENERATED_MARKERS = (
 )
 
 
+_GENERATED_HINT = re.compile(rb"(?i)generated")
+"""In every marker: one search of the head rules most files out before the five."""
+
+
 def is_generated(source: bytes) -> bool:
     """Does the file say it is generated? Only its head is read, as the conventions put it there."""
     head = source[:2048]
-    return any(marker.search(head) for marker in _GENERATED_MARKERS)
+    return _GENERATED_HINT.search(head) is not None and any(marker.search(head) for marker in _GENERATED_MARKERS)
 
 
 def _predicate(source: bytes) -> Callable:
@@ -540,9 +544,15 @@ def _query_matches(
     prefilter = pack.prefilter(language, selection)
     memo = doc.regions
     key = (language, selection, *scope)
+    if memo is None:  # a one-off analysis (a scan): a file no query can match is not parsed
+        possible = prefilter.possible(doc.source)
+        runs = _query_runs(pack, chosen, language, possible, prefilter.always, applicable)
+        if not runs or doc.tree is None:
+            return []
+        return _collect(doc, runs, language, applicable, _Climb(), result.errors)
     tree = doc.tree
     assert tree is not None
-    entry = memo.get(key) if memo is not None else None
+    entry = memo.get(key)
     if entry is not None and entry.pack is pack:
         refreshed = _region_matches(entry, doc, pack, chosen, language, prefilter, applicable)
         if refreshed is not None:
@@ -708,12 +718,12 @@ def analyze_document(
         return answer
 
     hits: list[_Hit] = []
-    tree = doc.tree
-    if tree is not None:
+    if doc.language is not None and doc.language.has_grammar and pack.query_rules(language):
+        scope = (doc.path, backend, generated)
+        hits = _hits(_query_matches(doc, pack, language, rule_filter, applicable, scope, result), doc)
+    tree = doc.parsed_tree
+    if tree is not None:  # not parsed: no query could match, and the answer is not worth a parse
         result.has_syntax_errors = tree.root_node.has_error
-        if pack.query_rules(language):
-            scope = (doc.path, backend, generated)
-            hits = _hits(_query_matches(doc, pack, language, rule_filter, applicable, scope, result), doc)
     if result.loc < 0:
         result.loc = count_loc(doc.source)
     for rule in pack.rules:
