@@ -420,6 +420,7 @@ def _query_runs(
     possible: frozenset[str] | None,
     always: frozenset[str],
     applicable: Callable[[CompiledRule], bool],
+    hot: bool = True,
 ) -> list[QueryRun]:
     """The queries to run on one file, each with the rule of each of its patterns.
 
@@ -433,9 +434,11 @@ def _query_runs(
         return [(combined.query, combined.rule_of_pattern)] if combined is not None else []
     unfiltered = frozenset(r.id for r in chosen if r.id in always)
     candidates = [r for r in chosen if r.id in possible and applicable(r)]
-    hot = pack.hot_batch(language, unfiltered | {r.id for r in candidates})
-    if hot is not None:  # the same selection again (an open document): one combined query
-        return [(hot.query, hot.rule_of_pattern)]
+    # The same selection again and again (an open document): one combined query. Not in a
+    # scan, where a selection recurs across files too seldom to repay compiling it (measured).
+    combined_hot = pack.hot_batch(language, unfiltered | {r.id for r in candidates}) if hot else None
+    if combined_hot is not None:
+        return [(combined_hot.query, combined_hot.rule_of_pattern)]
     runs: list[QueryRun] = []
     if unfiltered:
         combined = pack.batch(language, unfiltered)
@@ -546,7 +549,7 @@ def _query_matches(
     key = (language, selection, *scope)
     if memo is None:  # a one-off analysis (a scan): a file no query can match is not parsed
         possible = prefilter.possible(doc.source)
-        runs = _query_runs(pack, chosen, language, possible, prefilter.always, applicable)
+        runs = _query_runs(pack, chosen, language, possible, prefilter.always, applicable, hot=False)
         if not runs or doc.tree is None:
             return []
         return _collect(doc, runs, language, applicable, _Climb(), result.errors)
