@@ -256,6 +256,7 @@ TRAPS = [
 @example(edits=[(TRAPS[11], "findings", True)])
 @example(edits=[(TRAPS[12], "findings", True)])
 @example(edits=[(trap, part, True) for trap in TRAPS for part in ("findings", "probes", "all")])
+@example(edits=[(("TODO", 0.0, 5, ""), "findings", True), (("# the", 0.0, 0, "# TODO(you)\n"), "findings", True)])
 def test_region_reanalysis_equals_a_fresh_analysis(region_setup, edits):
     analyzer, path = region_setup
     doc = Document(path, REGION_BASE)

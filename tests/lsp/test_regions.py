@@ -151,6 +151,18 @@ def test_occurrence_fingerprints_count_kept_and_new_matches_in_order(analyzer):
     assert doc.regions is not None and doc.regions.region_passes == 2
 
 
+def test_a_pattern_rule_skipped_while_its_literal_is_missing(analyzer):
+    doc = _open()
+    assert "RES918" in _rules(_check(analyzer, doc))
+    _edit(doc, "TODO(me)", "tidy")
+    assert "RES918" not in _rules(_check(analyzer, doc))
+    _edit(doc, "y = 1", "y = 2")
+    _check(analyzer, doc)
+    _edit(doc, "# the handler", "# the handler, TODO(you)")
+    assert "RES918" in _rules(_check(analyzer, doc))
+    assert doc.regions is not None and doc.regions.region_passes == 3
+
+
 def test_a_suppression_added_far_from_its_finding(analyzer):
     doc = _open()
     _check(analyzer, doc)

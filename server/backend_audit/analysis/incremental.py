@@ -215,6 +215,10 @@ class MemoEntry:
     visits: int
     """has/not-has node visits so far (a region pass adds its own; `matcher.HAS_BUDGET`)."""
     loc: int
+    selection: frozenset[str] = frozenset()
+    """The query rules selected (part of the memo key)."""
+    quiet: frozenset[str] = frozenset()
+    """Pattern rules skipped because the text lacks the literals their matches need."""
 
 
 class RegionMemo:

@@ -26,7 +26,7 @@ from ..rules.compiler import (
     CompiledRule,
 )
 from ..rules.model import Relevance
-from ..rules.prefilter import RulePrefilter
+from ..rules.prefilter import RulePrefilter, requirement
 from ..rules.regex import Pattern, RegexError, compile_regex
 from .document import Document
 from .finding import Evidence, Finding, Fix, TextEdit, fingerprint, mask_secret
@@ -538,6 +538,7 @@ def _query_matches(
     applicable: Callable[[CompiledRule], bool],
     scope: tuple,
     result: FileAnalysis,
+    found: _Pass,
 ) -> list[_Match]:
     """The query matches of a document: over the region changed since its memo's analysis when
     it has one (open documents), else over the whole tree."""
@@ -559,9 +560,10 @@ def _query_matches(
     if entry is not None and entry.pack is pack:
         refreshed = _region_matches(entry, doc, pack, chosen, language, prefilter, applicable)
         if refreshed is not None:
-            memo.put(key, refreshed, region=True)  # type: ignore[union-attr]
-            result.loc = refreshed.loc
-            return refreshed.matches
+            found.key, found.previous = key, entry
+            found.entry, found.region = refreshed
+            result.loc = found.entry.loc
+            return found.entry.matches
     if memo is not None:
         result.loc = count_loc(doc.source)
     possible = prefilter.possible(doc.source)
@@ -569,9 +571,8 @@ def _query_matches(
     climb = _Climb()
     matches = _collect(doc, runs, language, applicable, climb, result.errors)
     if memo is not None and not result.errors:
-        memo.put(
-            key,
-            MemoEntry(
+        found.key = key
+        found.entry = MemoEntry(
                 pack=pack,
                 source=doc.source,
                 lines=doc.lines,
@@ -582,8 +583,8 @@ def _query_matches(
                 kinds=climb_kinds(r for _, rules in runs for r in dict.fromkeys(rules)),
                 visits=climb.visits,
                 loc=result.loc,
-            ),
-        )
+                selection=selection,
+            )
     return matches
 
 
@@ -595,7 +596,7 @@ def _region_matches(
     language: str,
     prefilter: RulePrefilter,
     applicable: Callable[[CompiledRule], bool],
-) -> MemoEntry | None:
+) -> tuple[MemoEntry, Region] | None:
     """The memo's matches brought up to this text by re-running the queries over the changed
     region only (see `incremental`); None when the whole file must be analysed again."""
     tree = doc.tree
@@ -636,7 +637,7 @@ def _region_matches(
     fresh = _collect(doc, runs, language, applicable, climb, errors, (region.new_lo, region.new_hi))
     if errors or climb.visits > HAS_BUDGET // 2:
         return None  # near the budget, only a whole pass counts it as a fresh analysis would
-    return MemoEntry(
+    refreshed = MemoEntry(
         pack=pack,
         source=source,
         lines=doc.lines,
@@ -648,7 +649,21 @@ def _region_matches(
         visits=climb.visits,
         loc=entry.loc - count_loc(_lines_around(entry.source, region.old_lo, region.old_hi))
         + count_loc(_lines_around(source, region.new_lo, region.new_hi)),
+        selection=entry.selection,
     )
+    return refreshed, region
+
+
+@attrs.define
+class _Pass:
+    """What the query pass of an open document leaves for the memo, stored once the pattern
+    rules have run too."""
+
+    key: tuple | None = None
+    entry: MemoEntry | None = None
+    previous: MemoEntry | None = None
+    region: Region | None = None
+    """Set for a region pass: what changed since `previous`."""
 
 
 def _lines_around(source: bytes, lo: int, hi: int) -> bytes:
@@ -721,18 +736,26 @@ def analyze_document(
         return answer
 
     hits: list[_Hit] = []
+    found = _Pass()
     if doc.language is not None and doc.language.has_grammar and pack.query_rules(language):
         scope = (doc.path, backend, generated)
-        hits = _hits(_query_matches(doc, pack, language, rule_filter, applicable, scope, result), doc)
+        hits = _hits(_query_matches(doc, pack, language, rule_filter, applicable, scope, result, found), doc)
     tree = doc.parsed_tree
     if tree is not None:  # not parsed: no query could match, and the answer is not worth a parse
         result.has_syntax_errors = tree.root_node.has_error
     if result.loc < 0:
         result.loc = count_loc(doc.source)
+    quiet: set[str] = set()
     for rule in pack.rules:
         if rule.pattern is None or language not in rule.languages or not applicable(rule):
             continue
+        if found.entry is not None and _still_quiet(rule, doc.source, found):
+            quiet.add(rule.id)
+            continue
         hits.extend(_pattern_hits(rule, doc, text))
+    if found.entry is not None and found.key is not None and doc.regions is not None:
+        found.entry.quiet = frozenset(quiet)
+        doc.regions.put(found.key, found.entry, region=found.region is not None)
 
     occurrences: Counter[tuple[str, str]] = Counter()
     hits.sort(key=lambda h: (h.start, h.end, h.rule.id))
@@ -769,6 +792,41 @@ def _masked(values: dict[str, str], secret: bool) -> dict[str, str]:
     if not secret:
         return values
     return {k: mask_secret(v) for k, v in values.items()}
+
+
+_PATTERN_LITERALS: dict[int, tuple[CompiledRule, Pattern | None, int]] = {}
+
+
+def _pattern_literals(rule: CompiledRule) -> tuple[Pattern | None, int]:
+    """A regex of the literals every match of a pattern rule contains (None: no such literals),
+    and how many bytes one of them can span."""
+    known = _PATTERN_LITERALS.get(id(rule))
+    if known is None or known[0] is not rule:
+        needed = requirement(rule.rule.match.pattern or "")
+        regex: Pattern | None = None
+        reach = 0
+        if needed is not None and needed[1] > 1:
+            try:
+                regex = compile_regex("|".join(sorted(needed[0])))
+            except RegexError:
+                regex = None
+            reach = 4 * max(len(a) for a in needed[0]) + 4
+        known = _PATTERN_LITERALS[id(rule)] = (rule, regex, reach)
+    return known[1], known[2]
+
+
+def _still_quiet(rule: CompiledRule, source: bytes, found: _Pass) -> bool:
+    """Can a pattern rule be skipped on an open document because its text lacks the literals
+    every match needs? After a region pass, when they were missing before, only the bytes
+    around the region are searched: a new occurrence overlaps the change (a regex scan of the
+    whole text per pattern rule cost more than the region's queries)."""
+    regex, reach = _pattern_literals(rule)
+    if regex is None:
+        return False
+    region, previous = found.region, found.previous
+    if region is not None and previous is not None and rule.id in previous.quiet:
+        return not search_bytes(regex, source[max(0, region.new_lo - reach) : region.new_hi + reach])
+    return not search_bytes(regex, source)
 
 
 def _pattern_hits(rule: CompiledRule, doc: Document, text: str) -> Iterable[_Hit]:
