@@ -36,6 +36,35 @@ from .suppress import Suppression, parse_suppressions
 RuleFilter = Callable[[CompiledRule], bool]
 
 
+class RuleSelection:
+    """A rule filter that also remembers which of a language's query rules it lets through:
+    asking the filter for every rule of every file cost more than the rest of the Python work
+    of a scan. Build a new one whenever the answer can change (a new config)."""
+
+    __slots__ = ("_memo", "_test")
+
+    def __init__(self, test: RuleFilter) -> None:
+        self._test = test
+        self._memo: dict[int, tuple[tuple[CompiledRule, ...], list[CompiledRule]]] = {}
+
+    def __call__(self, rule: CompiledRule) -> bool:
+        return self._test(rule)
+
+    def chosen(self, members: tuple[CompiledRule, ...]) -> list[CompiledRule]:
+        found = self._memo.get(id(members))
+        if found is None or found[0] is not members:  # the id of a tuple since freed: recompute
+            found = self._memo[id(members)] = (members, [r for r in members if self._test(r)])
+        return found[1]
+
+
+def _chosen(members: tuple[CompiledRule, ...], rule_filter: RuleFilter | None) -> list[CompiledRule]:
+    if rule_filter is None:
+        return list(members)
+    if isinstance(rule_filter, RuleSelection):
+        return rule_filter.chosen(members)
+    return [r for r in members if rule_filter(r)]
+
+
 @attrs.define
 class FileAnalysis:
     """What one file contributes: its findings (before suppressions), evidence and metrics."""
@@ -543,7 +572,7 @@ def _query_matches(
     """The query matches of a document: over the region changed since its memo's analysis when
     it has one (open documents), else over the whole tree."""
     members = pack.query_rules(language)
-    chosen = [r for r in members if rule_filter is None or rule_filter(r)]
+    chosen = _chosen(members, rule_filter)
     selection = frozenset(r.id for r in chosen)
     prefilter = pack.prefilter(language, selection)
     memo = doc.regions

@@ -14,7 +14,7 @@ import attrs
 
 from ..analysis.document import Document
 from ..analysis.finding import Evidence, Finding
-from ..analysis.matcher import FileAnalysis, analyze_document
+from ..analysis.matcher import FileAnalysis, RuleSelection, analyze_document
 from ..analysis.suppress import UNUSED_RULE_ID, UNUSED_RULE_NAME, apply_suppressions
 from ..project.checks import dependency_matches, project_findings
 from ..project.facts import FileContribution, ProjectFacts
@@ -53,6 +53,7 @@ class Analyzer:
             pack = load_pack(extra_rule_dirs=extra)
         self.pack = pack
         self._selection: tuple[Config, dict[str, bool]] | None = None
+        self._filters: dict[str, tuple[tuple[str, Config, CompiledPack], RuleSelection]] = {}
 
     # -- selection ---------------------------------------------------------------------------
     def selected(self, rule: CompiledRule) -> bool:
@@ -101,6 +102,15 @@ class Analyzer:
             out.append(attrs.evolve(f, severity=sev) if sev is not None else f)
         return out
 
+    def _filter(self, part: str) -> RuleSelection:
+        """The rule filter of one part, rebuilt when the config or the pack changes."""
+        key = (part, self.config, self.pack)
+        found = self._filters.get(part)
+        if found is None or found[0][1] is not self.config or found[0][2] is not self.pack:
+            test = {"findings": self._findings_only, "probes": self._probes_only}.get(part, self.selected)
+            found = self._filters[part] = (key, RuleSelection(test))
+        return found[1]
+
     # -- per file ----------------------------------------------------------------------------
     def analyze_file(self, doc: Document, part: str = "all") -> FileResult:
         """Analyse one document (pure: no other file is read).
@@ -108,13 +118,7 @@ class Analyzer:
         ``part`` splits the work for the editor: ``findings`` runs only the rules that report
         problems (what the user waits for after a keystroke), ``probes`` only the evidence
         probes (facts for project checks, run when typing pauses); ``all`` runs both."""
-        if part == "findings":
-            rule_filter = self._findings_only
-        elif part == "probes":
-            rule_filter = self._probes_only
-        else:
-            rule_filter = self.selected
-        analysis = analyze_document(doc, self.pack, rule_filter)
+        analysis = analyze_document(doc, self.pack, self._filter(part))
         deps: list[Dependency] = []
         if part != "probes" and is_manifest(doc.path):
             deps = read_manifest(doc.path, doc.text)
