@@ -27,6 +27,8 @@ new tree. What a match reads outside its root is handled here too:
   to the root, and then the whole file is analysed again.
 - ``file-regex`` reads the whole text: the matcher compares its answers.
 - the literal prefilter: a rule it ruled out may become possible (`RulePrefilter.possible_near`).
+- pattern rules (regexes over the text) run whole, unless the text lacks the literals their
+  matches need, which after a region pass is only searched for around the region.
 """
 
 from __future__ import annotations
@@ -215,8 +217,6 @@ class MemoEntry:
     visits: int
     """has/not-has node visits so far (a region pass adds its own; `matcher.HAS_BUDGET`)."""
     loc: int
-    selection: frozenset[str] = frozenset()
-    """The query rules selected (part of the memo key)."""
     quiet: frozenset[str] = frozenset()
     """Pattern rules skipped because the text lacks the literals their matches need."""
 

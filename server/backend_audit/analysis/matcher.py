@@ -6,6 +6,11 @@ A literal prefilter (`rules/prefilter.py`) first rules out the query rules whose
 strings the file lacks; the rules without a prefilter run as one batched tree-sitter query and the
 remaining candidates with their own queries. Each match is then checked against its rule's
 relational constraints.
+
+An open document carries a memo of its last analysis (`Document.regions`); its next analysis
+then re-runs the queries over the region changed since (`incremental`) and keeps the other
+matches. The result is the same as a whole analysis of the same text and tree (the property
+test holds it to that), so the purity above still describes what comes out.
 """
 
 from __future__ import annotations
@@ -593,27 +598,25 @@ def _query_matches(
             found.entry, found.region = refreshed
             result.loc = found.entry.loc
             return found.entry.matches
-    if memo is not None:
-        result.loc = count_loc(doc.source)
+    result.loc = count_loc(doc.source)
     possible = prefilter.possible(doc.source)
     runs = _query_runs(pack, chosen, language, possible, prefilter.always, applicable)
     climb = _Climb()
     matches = _collect(doc, runs, language, applicable, climb, result.errors)
-    if memo is not None and not result.errors:
+    if not result.errors:
         found.key = key
         found.entry = MemoEntry(
-                pack=pack,
-                source=doc.source,
-                lines=doc.lines,
-                tree=tree.copy(),
-                matches=matches,
-                possible=possible,
-                file_answers=_file_answers(runs, doc.source),
-                kinds=climb_kinds(r for _, rules in runs for r in dict.fromkeys(rules)),
-                visits=climb.visits,
-                loc=result.loc,
-                selection=selection,
-            )
+            pack=pack,
+            source=doc.source,
+            lines=doc.lines,
+            tree=tree.copy(),
+            matches=matches,
+            possible=possible,
+            file_answers=_file_answers(runs, doc.source),
+            kinds=climb_kinds(r for _, rules in runs for r in dict.fromkeys(rules)),
+            visits=climb.visits,
+            loc=result.loc,
+        )
     return matches
 
 
@@ -678,7 +681,6 @@ def _region_matches(
         visits=climb.visits,
         loc=entry.loc - count_loc(_lines_around(entry.source, region.old_lo, region.old_hi))
         + count_loc(_lines_around(source, region.new_lo, region.new_hi)),
-        selection=entry.selection,
     )
     return refreshed, region
 
