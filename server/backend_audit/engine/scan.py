@@ -41,8 +41,10 @@ Progress = Callable[[int, int | None, str], None]
 JOBS_ENV = "BACKEND_AUDIT_JOBS"
 POOL_MIN_BYTES = 1_500_000
 """Below this much source to analyse (about 45k lines) a pool costs more than it saves."""
-BATCH_BYTES = 400_000
-"""Work is sent to the pool in batches of about this many bytes (fewer round trips)."""
+BATCH_BYTES = 100_000
+"""Work is sent to the pool in batches of about this many bytes: few round trips, yet small
+enough to even out the workers, as the prefilter makes the cost per byte vary widely (a file
+no selected rule can match is not even parsed)."""
 NESTED_TOO_DEEPLY = "nested too deeply to analyse"
 
 
