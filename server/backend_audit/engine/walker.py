@@ -44,8 +44,14 @@ class Skipped:
 class WorkspaceFile:
     path: str
     """POSIX, relative to the root."""
-    abspath: Path
+    location: str
+    """Where to open it (the walk's own path string: building a Path per file cost more than
+    listing the directory)."""
     size: int
+
+    @property
+    def abspath(self) -> Path:
+        return Path(self.location)
 
 
 class Walker:
@@ -68,11 +74,11 @@ class Walker:
         seen_dirs: set[tuple[int, int]] = set()
         # Relative paths are built as strings from the directory's own (pathlib's relative_to
         # per entry cost more than the rest of the walk).
-        stack: list[tuple[Path, str, list[tuple[str, pathspec.PathSpec]]]] = [(root, "", [])]
+        stack: list[tuple[str, str, list[tuple[str, pathspec.PathSpec]]]] = [(str(root), "", [])]
         while stack:
             directory, prefix, ignores = stack.pop()
             try:
-                st = directory.stat()
+                st = os.stat(directory)
             except OSError as exc:
                 self.skipped.append(Skipped(prefix or ".", f"cannot read directory: {exc.strerror}"))
                 continue
@@ -82,10 +88,11 @@ class Walker:
                 continue
             seen_dirs.add(key)
             local = list(ignores)
-            gitignore = directory / ".gitignore"
-            if gitignore.is_file():
+            gitignore = os.path.join(directory, ".gitignore")
+            if os.path.isfile(gitignore):
                 try:
-                    lines = gitignore.read_text(encoding="utf-8", errors="replace").splitlines()
+                    with open(gitignore, encoding="utf-8", errors="replace") as fh:
+                        lines = fh.read().splitlines()
                     local.append((prefix, pathspec.GitIgnoreSpec.from_lines(lines)))
                 except OSError:
                     pass
@@ -108,7 +115,7 @@ class Walker:
                     if entry.is_symlink() and (reason := self._escapes(Path(entry.path))):
                         self.skipped.append(Skipped(rel, reason))
                         continue
-                    subdirs.append((Path(entry.path), rel, local))
+                    subdirs.append((entry.path, rel, local))
                     continue
                 if not is_file or self._ignored(rel, local):
                     continue
@@ -127,7 +134,7 @@ class Walker:
                 if size > limit:
                     self.skipped.append(Skipped(rel, f"larger than max-file-size ({size} > {limit} bytes)"))
                     continue
-                yield WorkspaceFile(rel, Path(entry.path), size)
+                yield WorkspaceFile(rel, entry.path, size)
             stack.extend(reversed(subdirs))
 
     def _escapes(self, link: Path) -> str | None:
@@ -155,7 +162,7 @@ class Walker:
 def read_file(wf: WorkspaceFile) -> tuple[bytes | None, str | None]:
     """The file's bytes, or None with the reason it is skipped."""
     try:
-        with open(wf.abspath, "rb") as fh:
+        with open(wf.location, "rb") as fh:
             data = fh.read(wf.size + 1 if wf.size else 1 << 20)
     except FileNotFoundError:
         return None, "vanished before it could be read"
