@@ -121,3 +121,23 @@ def test_bad_regex_and_bad_paths_are_still_reported_at_load(make_pack, cache: Pa
     _fresh_process()
     errors = [str(e) for e in load_pack(root).errors]
     assert len(errors) == 1 and "paths: invalid pattern list" in errors[0], errors
+
+
+def test_hostile_cache_files_are_ignored(make_pack, cache: Path):
+    root = make_pack({"python/r.yaml": RULES})
+    expected = _rules(load_pack(root))
+    file = cache / snapshot.FILE_NAME
+    data = json.loads(file.read_text())
+    for entry in data["files"].values():
+        entry["lines"] = {key: "12" for key in entry["lines"]}  # not a line number
+    file.write_text(json.dumps(data))
+    _fresh_process()
+    assert _rules(load_pack(root)) == expected
+    deep = "[" * 100_000 + "]" * 100_000
+    for name in (snapshot.FILE_NAME, "queries-v1.json"):
+        (cache / name).write_text(deep)
+    _fresh_process()
+    from backend_audit.rules import querycache
+
+    querycache._known.clear()
+    assert _rules(load_pack(root)) == expected

@@ -133,7 +133,7 @@ class ResultCache:
                     files = data.get("files")
                     if isinstance(files, dict):
                         self._entries = files
-            except (OSError, ValueError):
+            except (OSError, ValueError, RecursionError):
                 pass  # missing or unreadable: start empty
         return self._entries
 

@@ -76,7 +76,7 @@ class KnownQueries:
                 data = json.loads(file.read_bytes())
                 if isinstance(data, dict):
                     self._entries = {k: v for k, v in data.items() if isinstance(v, dict)}
-            except (OSError, ValueError):
+            except (OSError, ValueError, RecursionError):
                 pass
 
     @staticmethod

@@ -59,7 +59,7 @@ class RuleFileSnapshot:
                 data = json.loads(file.read_bytes())
                 if isinstance(data, dict) and data.get("code") == _code_version() and isinstance(data.get("files"), dict):
                     self._entries = {k: v for k, v in data["files"].items() if _valid(v)}
-            except (OSError, ValueError):
+            except (OSError, ValueError, RecursionError):
                 pass
 
     def get(self, key: str) -> tuple[Any, dict[str, int]] | None:
@@ -104,7 +104,9 @@ class RuleFileSnapshot:
 
 
 def _valid(entry: Any) -> bool:
-    return isinstance(entry, dict) and "data" in entry and isinstance(entry.get("lines"), dict)
+    if not isinstance(entry, dict) or "data" not in entry or not isinstance(entry.get("lines"), dict):
+        return False
+    return all(isinstance(v, int) and not isinstance(v, bool) for v in entry["lines"].values())
 
 
 _snapshots: dict[Path | None, RuleFileSnapshot] = {}
