@@ -23,7 +23,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
@@ -33,7 +32,7 @@ import attrs
 
 from ..analysis.matcher import FileAnalysis
 from ..project.manifests import Dependency
-from ..rules.cachedir import OFF, user_cache_dir
+from ..rules.cachedir import OFF, user_cache_dir, write_json_atomic
 from ..rules.compiler import CompiledPack
 from .analyzer import Analyzer, FileResult
 from .config import Config
@@ -167,23 +166,15 @@ class ResultCache:
         if not self._dirty:
             return
         payload = {"format": FORMAT, "key": self.key, "workspace": str(self.workspace or ""), "files": entries}
-        tmp: str | None = None
         try:
             if not self.file.parent.is_dir():
                 self.file.parent.mkdir(parents=True, exist_ok=True)
                 (self.file.parent / "workspace.txt").write_text(str(self.workspace or ""), encoding="utf-8")
                 _prune(self.file.parent.parent)
-            fd, tmp = tempfile.mkstemp(prefix=".results-", suffix=".json", dir=self.file.parent)
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(payload, fh, separators=(",", ":"))
-            os.replace(tmp, self.file)
-            tmp = None
         except OSError:
             return  # a read-only or full disk costs speed, never a scan
-        finally:
-            if tmp is not None:
-                Path(tmp).unlink(missing_ok=True)
-        self._dirty = False
+        if write_json_atomic(self.file, payload):
+            self._dirty = False
 
 
 def _prune(base: Path) -> None:

@@ -142,12 +142,13 @@ class PathPatterns:
         self.patterns = patterns
         self._spec: pathspec.PathSpec | None = None
         known = known_queries()
-        if not known.knows_paths(patterns):  # check it at load, where an error names the rule
+        joined = "\0".join(patterns)
+        if not known.knows("paths", joined):  # check it at load, where an error names the rule
             try:
                 self._spec = pathspec.GitIgnoreSpec.from_lines(patterns)
             except Exception as exc:  # pathspec raises its own error types, and re.error
                 raise CompileError(f"paths: invalid pattern list {list(patterns)}: {exc}") from None
-            known.add_paths(patterns)
+            known.add_known("paths", joined)
 
     def match_file(self, path: str) -> bool:
         spec = self._spec
@@ -171,10 +172,10 @@ def _regex(pattern: str | None) -> Pattern | None:
     if pattern is None:
         return None
     known = known_queries()
-    if known.knows_regex(pattern):
+    if known.knows("re2", pattern):
         return LazyPattern(pattern)
     compiled = compile_regex(pattern)
-    known.add_regex(pattern)
+    known.add_known("re2", pattern)
     return compiled
 
 

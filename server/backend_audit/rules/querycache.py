@@ -17,19 +17,18 @@ makes the query fail when first used instead of at load.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 import os
-import tempfile
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from functools import cache
-import importlib
 from pathlib import Path
 
 import tree_sitter as ts
 
 from ..syntax.languages import LANGUAGES
-from .cachedir import CACHE_ENV, user_cache_dir
+from .cachedir import CACHE_ENV, user_cache_dir, write_json_atomic
 
 MAX_ENTRIES = 20_000
 _lock = threading.Lock()
@@ -97,42 +96,27 @@ class KnownQueries:
             self._dirty = True
         return meta
 
-    def knows_regex(self, pattern: str) -> bool:
-        """Has this rule regex compiled with RE2 before?"""
-        key = self._regex_key(pattern)
+    def knows(self, kind: str, text: str) -> bool:
+        """Has this rule regex (`kind` "re2") or gitignore-style path list ("paths", joined
+        with NULs) compiled before?"""
+        key = self._other_key(kind, text)
         self._touched.add(key)
         return key in self._entries
 
-    def add_regex(self, pattern: str) -> None:
-        key = self._regex_key(pattern)
+    def add_known(self, kind: str, text: str) -> None:
+        key = self._other_key(kind, text)
         with _lock:
             self._entries[key] = {}
             self._touched.add(key)
             self._dirty = True
 
     @staticmethod
-    def _regex_key(pattern: str) -> str:
-        return hashlib.sha256(f"re2\0{pattern}".encode()).hexdigest()
+    def _other_key(kind: str, text: str) -> str:
+        if kind == "paths":
+            import pathspec
 
-    def knows_paths(self, patterns: tuple[str, ...]) -> bool:
-        """Has this gitignore-style pattern list compiled before (same pathspec version)?"""
-        key = self._paths_key(patterns)
-        self._touched.add(key)
-        return key in self._entries
-
-    def add_paths(self, patterns: tuple[str, ...]) -> None:
-        key = self._paths_key(patterns)
-        with _lock:
-            self._entries[key] = {}
-            self._touched.add(key)
-            self._dirty = True
-
-    @staticmethod
-    def _paths_key(patterns: tuple[str, ...]) -> str:
-        import pathspec
-
-        text = "\0".join(patterns)
-        return hashlib.sha256(f"paths\0pathspec={pathspec.__version__}\0{text}".encode()).hexdigest()
+            kind = f"paths\0pathspec={pathspec.__version__}"
+        return hashlib.sha256(f"{kind}\0{text}".encode()).hexdigest()
 
     _MISSING = object()
 
@@ -156,20 +140,8 @@ class KnownQueries:
             return
         if len(self._entries) > MAX_ENTRIES:  # old rule texts pile up as rules are edited
             self._entries = {k: v for k, v in self._entries.items() if k in self._touched}
-        tmp: str | None = None
-        try:
-            self.file.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".queries-", suffix=".json", dir=self.file.parent)
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(self._entries, fh, separators=(",", ":"))
-            os.replace(tmp, self.file)
-            tmp = None
+        if write_json_atomic(self.file, self._entries):
             self._dirty = False
-        except OSError:
-            pass
-        finally:
-            if tmp is not None:
-                Path(tmp).unlink(missing_ok=True)
 
 
 _known: dict[tuple[str | None, str | None, str | None], KnownQueries] = {}

@@ -18,14 +18,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 import threading
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from .cachedir import user_cache_dir
+from .cachedir import user_cache_dir, write_json_atomic
 
 FILE_NAME = "rulefiles-v1.json"
 MAX_ENTRIES = 2_000
@@ -88,19 +86,7 @@ class RuleFileSnapshot:
                 self._entries = {k: v for k, v in self._entries.items() if k in self._touched}
             payload = {"code": _code_version(), "files": self._entries}
             self._dirty = False
-        tmp: str | None = None
-        try:
-            self.file.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".rulefiles-", suffix=".json", dir=self.file.parent)
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(payload, fh, separators=(",", ":"))
-            os.replace(tmp, self.file)
-            tmp = None
-        except OSError:
-            pass
-        finally:
-            if tmp is not None:
-                Path(tmp).unlink(missing_ok=True)
+        write_json_atomic(self.file, payload)
 
 
 def _valid(entry: Any) -> bool:
