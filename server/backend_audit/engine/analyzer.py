@@ -53,7 +53,7 @@ class Analyzer:
             pack = load_pack(extra_rule_dirs=extra)
         self.pack = pack
         self._selection: tuple[Config, dict[str, bool]] | None = None
-        self._filters: dict[str, tuple[tuple[str, Config, CompiledPack], RuleSelection]] = {}
+        self._filters: dict[str, tuple[Config, CompiledPack, RuleSelection]] = {}
 
     # -- selection ---------------------------------------------------------------------------
     def selected(self, rule: CompiledRule) -> bool:
@@ -104,12 +104,11 @@ class Analyzer:
 
     def _filter(self, part: str) -> RuleSelection:
         """The rule filter of one part, rebuilt when the config or the pack changes."""
-        key = (part, self.config, self.pack)
         found = self._filters.get(part)
-        if found is None or found[0][1] is not self.config or found[0][2] is not self.pack:
+        if found is None or found[0] is not self.config or found[1] is not self.pack:
             test = {"findings": self._findings_only, "probes": self._probes_only}.get(part, self.selected)
-            found = self._filters[part] = (key, RuleSelection(test))
-        return found[1]
+            found = self._filters[part] = (self.config, self.pack, RuleSelection(test))
+        return found[2]
 
     # -- per file ----------------------------------------------------------------------------
     def analyze_file(self, doc: Document, part: str = "all") -> FileResult:

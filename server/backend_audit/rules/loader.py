@@ -218,13 +218,9 @@ def load_rule_file(path: Path, display: str) -> tuple[list[tuple[Rule, int]], li
 
     A file loaded before without errors comes from the snapshot of parsed files
     (rules/snapshot.py) instead of being parsed again; it then goes through the same structuring."""
-    try:
-        raw_bytes = path.read_bytes()
-    except OSError as exc:
-        return [], [LoadError(display, None, f"cannot read: {exc}")]
-    snapshot = rule_file_snapshot()
-    key = file_key(raw_bytes)
-    hit = snapshot.get(key)
+    raw_bytes, key, hit, unreadable = _snapshotted(path, display)
+    if unreadable is not None:
+        return [], [unreadable]
     if hit is not None:
         data, lines = hit
         rules, errors = _rules_of(data, None, display, lines)
@@ -241,8 +237,19 @@ def load_rule_file(path: Path, display: str) -> tuple[list[tuple[Rule, int]], li
             item_node = _node_at(rules_node, f"$[{index}]")
             if item_node is not None:
                 found[f"$.rules[{index}]"] = item_node.start_mark.line + 1
-        snapshot.put(key, data, found)
+        rule_file_snapshot().put(key, data, found)
     return rules, errors
+
+
+def _snapshotted(path: Path, display: str) -> tuple[bytes, str, tuple[Any, dict[str, int]] | None, LoadError | None]:
+    """A file's bytes, its snapshot key, the snapshot's parsed data for it if any, and the
+    error that stopped reading it."""
+    try:
+        raw_bytes = path.read_bytes()
+    except OSError as exc:
+        return b"", "", None, LoadError(display, None, f"cannot read: {exc}")
+    key = file_key(raw_bytes)
+    return raw_bytes, key, rule_file_snapshot().get(key), None
 
 
 def _rules_of(
@@ -299,13 +306,9 @@ def _rebase(errors: Iterable[LoadError], item_node: yaml.Node | None, index: int
 
 
 def load_pack_header(path: Path, display: str) -> tuple[PackHeader | None, list[LoadError]]:
-    try:
-        raw_bytes = path.read_bytes()
-    except OSError as exc:
-        return None, [LoadError(display, None, f"cannot read: {exc}")]
-    snapshot = rule_file_snapshot()
-    key = file_key(raw_bytes)
-    hit = snapshot.get(key)
+    raw_bytes, key, hit, unreadable = _snapshotted(path, display)
+    if unreadable is not None:
+        return None, [unreadable]
     if hit is not None:
         header, errors = structure(hit[0], PackHeader, None, display)
         if header is not None:
@@ -315,5 +318,5 @@ def load_pack_header(path: Path, display: str) -> tuple[PackHeader | None, list[
         return None, errors
     header, errors = structure(data, PackHeader, root, display)
     if header is not None:
-        snapshot.put(key, data, {})
+        rule_file_snapshot().put(key, data, {})
     return header, errors

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 try:  # Python 3.11+: the parser behind `re`, used only to read the regex's structure
@@ -200,20 +200,25 @@ def _exact_item(op: Any, av: Any) -> set[str] | None:
     if op is _c.SUBPATTERN:
         return _exact(list(av[-1]))
     if op is _c.BRANCH:
-        out: set[str] = set()
-        for branch in av[1]:
-            sub = _exact(list(branch))
-            if sub is None:
-                return None
-            out |= sub
-            if len(out) > MAX_ALTERNATIVES:
-                return None
-        return out
+        return _union(av[1], _exact)
     if op in (_c.MAX_REPEAT, _c.MIN_REPEAT) and av[0] == av[1] == 1:
         return _exact(list(av[2]))
     if op is _c.AT:
         return {""}
     return None
+
+
+def _union(branches: Iterable[Any], of: Callable[[list], set[str] | None]) -> set[str] | None:
+    """The strings of an alternation: each branch's, joined (None if one is unknown or too many)."""
+    out: set[str] = set()
+    for branch in branches:
+        sub = of(list(branch))
+        if sub is None:
+            return None
+        out |= sub
+        if len(out) > MAX_ALTERNATIVES:
+            return None
+    return out
 
 
 def _exact(items: list) -> set[str] | None:
@@ -261,15 +266,7 @@ def _required_item(op: Any, av: Any) -> set[str] | None:
     if op is _c.SUBPATTERN:
         return _required(list(av[-1]))
     if op is _c.BRANCH:
-        out: set[str] = set()
-        for branch in av[1]:
-            sub = _required(list(branch))
-            if sub is None:
-                return None
-            out |= sub
-            if len(out) > MAX_ALTERNATIVES:
-                return None
-        return out
+        return _union(av[1], _required)
     if op in (_c.MAX_REPEAT, _c.MIN_REPEAT) and av[0] >= 1:
         return _required(list(av[2]))
     return None
