@@ -3,24 +3,18 @@ and temporary workspaces. Nothing here depends on the bundled pack's rules."""
 
 from __future__ import annotations
 
-import shutil
 import textwrap
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from lsp_harness import PACK_YAML, PROJECT_RULES, TEST_RULES, Harness
+from lsp_harness import PROJECT_RULES, TEST_RULES, Harness, write_pack
 
 
 @pytest.fixture
 def pack_dir(tmp_path: Path) -> Path:
-    root = tmp_path / "pack"
-    (root / "python").mkdir(parents=True)
-    shutil.copy(PACK_YAML, root / "pack.yaml")
-    (root / "python" / "resilience.yaml").write_text(TEST_RULES, encoding="utf-8")
-    (root / "python" / "observability.yaml").write_text(PROJECT_RULES, encoding="utf-8")
-    return root
+    return write_pack(tmp_path / "pack", {"resilience.yaml": TEST_RULES, "observability.yaml": PROJECT_RULES})
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ the real server over stdio, and waiting on diagnostics (events, never sleeps).""
 from __future__ import annotations
 
 import asyncio
+import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -17,6 +18,15 @@ from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, register_lsp_features
 REPO = Path(__file__).resolve().parents[2]
 PACK_YAML = REPO / "rules" / "backend-infrastructure" / "pack.yaml"
 SERVE = Path(__file__).with_name("serve.py")
+
+
+def write_pack(root: Path, files: dict[str, str]) -> Path:
+    """A pack at `root`: the real pack.yaml and the given Python rule files ({name: yaml})."""
+    (root / "python").mkdir(parents=True, exist_ok=True)
+    shutil.copy(PACK_YAML, root / "pack.yaml")
+    for name, text in files.items():
+        (root / "python" / name).write_text(text, encoding="utf-8")
+    return root
 
 # Rule ids in the 9xx range so they never collide with the bundled pack's.
 TEST_RULES = r"""

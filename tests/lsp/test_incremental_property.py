@@ -12,12 +12,11 @@ land on the words those rules read (def, async, import, loops, names) as well as
 from __future__ import annotations
 
 import os
-import shutil
 
 import pytest
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
-from lsp_harness import KINDLESS_RULES, PACK_YAML, PROJECT_RULES, REGION_RULES, ROOT_REGEX_RULES, TEST_RULES
+from lsp_harness import KINDLESS_RULES, PROJECT_RULES, REGION_RULES, ROOT_REGEX_RULES, TEST_RULES, write_pack
 
 from backend_audit.analysis.document import Document
 from backend_audit.analysis.incremental import RegionMemo
@@ -67,12 +66,7 @@ def analyzer(request, tmp_path_factory) -> Analyzer:
     if request.param == "bundled-pack":
         pack = load_pack()
     else:
-        root = tmp_path_factory.mktemp("pack")
-        (root / "python").mkdir()
-        shutil.copy(PACK_YAML, root / "pack.yaml")
-        (root / "python" / "resilience.yaml").write_text(TEST_RULES, encoding="utf-8")
-        (root / "python" / "observability.yaml").write_text(PROJECT_RULES, encoding="utf-8")
-        pack = load_pack(root)
+        pack = _pack_with(tmp_path_factory, {"resilience.yaml": TEST_RULES, "observability.yaml": PROJECT_RULES})
     return Analyzer(pack.root, Config(), pack)
 
 
@@ -165,12 +159,7 @@ PARTS = st.sampled_from(["findings", "probes", "all"])
 
 
 def _pack_with(tmp_path_factory, files: dict[str, str]):
-    root = tmp_path_factory.mktemp("pack")
-    (root / "python").mkdir()
-    shutil.copy(PACK_YAML, root / "pack.yaml")
-    for name, text in files.items():
-        (root / "python" / name).write_text(text, encoding="utf-8")
-    return load_pack(root)
+    return load_pack(write_pack(tmp_path_factory.mktemp("pack"), files))
 
 
 REGION_PACKS = {

@@ -4,10 +4,8 @@ text, and that the region pass was (or was not) taken."""
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
-from lsp_harness import KINDLESS_RULES, PACK_YAML, PROJECT_RULES, REGION_RULES
+from lsp_harness import KINDLESS_RULES, PROJECT_RULES, REGION_RULES, write_pack
 from test_incremental_property import REGION_BASE, _position
 
 from backend_audit.analysis.document import Document
@@ -22,12 +20,7 @@ PATH = "app/service.py"
 
 @pytest.fixture(scope="module")
 def pack(tmp_path_factory):
-    root = tmp_path_factory.mktemp("pack")
-    (root / "python").mkdir()
-    shutil.copy(PACK_YAML, root / "pack.yaml")
-    (root / "python" / "resilience.yaml").write_text(REGION_RULES, encoding="utf-8")
-    (root / "python" / "observability.yaml").write_text(PROJECT_RULES, encoding="utf-8")
-    loaded = load_pack(root)
+    loaded = load_pack(write_pack(tmp_path_factory.mktemp("pack"), {"resilience.yaml": REGION_RULES, "observability.yaml": PROJECT_RULES}))
     assert not loaded.errors
     return loaded
 
@@ -220,10 +213,7 @@ def test_selections_and_packs_have_their_own_entries(analyzer, pack):
 
 
 def test_an_inside_spec_without_a_kind_analyses_the_whole_file(tmp_path):
-    root = tmp_path / "pack"
-    (root / "python").mkdir(parents=True)
-    shutil.copy(PACK_YAML, root / "pack.yaml")
-    (root / "python" / "kindless.yaml").write_text(KINDLESS_RULES, encoding="utf-8")
+    root = write_pack(tmp_path / "pack", {"kindless.yaml": KINDLESS_RULES})
     pack = load_pack(root)
     analyzer = Analyzer(root, Config(), pack)
     doc = _open()

@@ -3,10 +3,8 @@ server process."""
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
-from lsp_harness import PACK_YAML, PROJECT_RULES, TEST_RULES
+from lsp_harness import PROJECT_RULES, TEST_RULES, write_pack
 from lsprotocol import types
 
 from backend_audit.analysis.document import Document
@@ -23,11 +21,7 @@ from backend_audit.syntax.positions import Position, Range
 
 @pytest.fixture(scope="module")
 def analyzer(tmp_path_factory) -> Analyzer:
-    root = tmp_path_factory.mktemp("pack")
-    (root / "python").mkdir()
-    shutil.copy(PACK_YAML, root / "pack.yaml")
-    (root / "python" / "resilience.yaml").write_text(TEST_RULES, encoding="utf-8")
-    (root / "python" / "observability.yaml").write_text(PROJECT_RULES, encoding="utf-8")
+    root = write_pack(tmp_path_factory.mktemp("pack"), {"resilience.yaml": TEST_RULES, "observability.yaml": PROJECT_RULES})
     pack = load_pack(root)
     return Analyzer(root, Config(), pack)
 
