@@ -196,6 +196,10 @@ def test_an_unreadable_file_is_skipped_with_the_reason(make_workspace, run_scan,
 
 
 def _scan_unprivileged(root: Path, analyzer: Analyzer) -> tuple[dict[str, str], list[str]]:
+    # The interpreter's own files may be unreadable to `nobody` (a Python installed under
+    # /root), and a scan imports some modules on first use (manifest readers, pkgutil): a
+    # privileged scan first imports them, so that the child only meets the unreadable file.
+    scan(root, analyzer=analyzer, cache=False)
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child
