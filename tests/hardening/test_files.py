@@ -184,10 +184,14 @@ def test_an_unreadable_file_is_skipped_with_the_reason(make_workspace, run_scan,
             base.chmod(0o755)
             root = base / "ws"
             shutil.copytree(make_workspace({"app/secret.py": "print(1)\n", "app/fine.py": "print(2)\n"}), root)
-            for path in [root, *root.rglob("*")]:
+            # The pack's data files are read during the scan too; the checkout itself may be
+            # unreadable to `nobody` (a clone in a mktemp folder), so the child gets a copy.
+            shutil.copytree(audit_pack.root, base / "pack")
+            for path in [root, base / "pack", *root.rglob("*"), *(base / "pack").rglob("*")]:
                 path.chmod(0o755 if path.is_dir() else 0o644)
             (root / "app" / "secret.py").chmod(0)
-            analyzer = Analyzer(root, load_config(root), pack=audit_pack)  # rules loaded while privileged
+            pack = load_pack(base / "pack")  # rules loaded while privileged
+            analyzer = Analyzer(root, load_config(root), pack=pack)
             skipped, files = _scan_unprivileged(root, analyzer)
         finally:
             shutil.rmtree(base, ignore_errors=True)
@@ -196,9 +200,10 @@ def test_an_unreadable_file_is_skipped_with_the_reason(make_workspace, run_scan,
 
 
 def _scan_unprivileged(root: Path, analyzer: Analyzer) -> tuple[dict[str, str], list[str]]:
-    # The interpreter's own files may be unreadable to `nobody` (a Python installed under
-    # /root), and a scan imports some modules on first use (manifest readers, pkgutil): a
-    # privileged scan first imports them, so that the child only meets the unreadable file.
+    # The interpreter's and the checkout's files may be unreadable to `nobody` (a Python under
+    # /root, a clone in a mktemp folder). A scan imports some modules on first use (manifest
+    # readers, pkgutil): a privileged scan imports them first. The child runs without the
+    # result cache, whose key hashes the package's source; the cache is not what is tested.
     scan(root, analyzer=analyzer, cache=False)
     read_end, write_end = os.pipe()
     pid = os.fork()
@@ -209,7 +214,7 @@ def _scan_unprivileged(root: Path, analyzer: Analyzer) -> tuple[dict[str, str], 
             os.setgroups([])
             os.setgid(65534)
             os.setuid(65534)
-            result = scan(root, analyzer=analyzer)
+            result = scan(root, analyzer=analyzer, cache=False)
             payload = json.dumps({"skipped": _skips(result), "files": result.files}).encode()
             with os.fdopen(write_end, "wb") as fh:
                 fh.write(payload)
